@@ -1,0 +1,143 @@
+//! Wiring: configuration in, a running Souk out. `serve`, the CLI commands and the test harness all build
+//! the application here so they cannot drift apart.
+
+use crate::config::Config;
+use anyhow::Context;
+use souk_service::{ServiceConfig, Services};
+use souk_store::{ConnectOptions, Db};
+use souk_web::{AppState, WebConfig};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub services: Services,
+}
+
+impl App {
+    /// Opens the database (creating the data folder for SQLite) and, when asked, applies migrations.
+    pub async fn open(config: Config, migrate: bool) -> anyhow::Result<App> {
+        let url = config.database_url();
+        if url.starts_with("sqlite://") {
+            std::fs::create_dir_all(config.media_dir())
+                .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+        }
+        let opts = ConnectOptions {
+            max_connections: config.database_max_connections,
+            pg_schema: (!config.database_schema.is_empty()).then(|| config.database_schema.clone()),
+            ..ConnectOptions::default()
+        };
+        let db = Db::connect(&url, &opts)
+            .await
+            .with_context(|| format!("cannot open database {}", redact(&url)))?;
+        if migrate {
+            souk_store::migrate(&db).await.context("database migration failed")?;
+        }
+        let services = Services::new(
+            db.clone(),
+            &ServiceConfig {
+                rate_limits: config.rate_limits(),
+            },
+        );
+        Ok(App {
+            config,
+            db,
+            services,
+        })
+    }
+
+    pub fn router(&self) -> axum::Router {
+        let web = WebConfig {
+            secure_cookies: self.config.public_url.starts_with("https://"),
+            trust_proxy: self.config.trust_proxy,
+            max_body_bytes: self.config.max_body_bytes,
+            request_timeout: Duration::from_secs(self.config.request_timeout_secs),
+        };
+        souk_web::router(AppState::new(
+            self.services.clone(),
+            web,
+            crate::telemetry::metrics(),
+        ))
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = self.router();
+        let services = self.services.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                services.accounts.rate_limiter().housekeeping();
+            }
+        });
+        let result = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        housekeeping.abort();
+        self.db.close().await;
+        result.context("HTTP server failed")
+    }
+}
+
+/// A database URL with any password replaced, safe for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://souk:s3cret@db:5432/souk"),
+            "postgres://souk:***@db:5432/souk"
+        );
+        assert_eq!(redact("postgres://souk@db/souk"), "postgres://souk@db/souk");
+        assert_eq!(redact("sqlite://souk-data/souk.db"), "sqlite://souk-data/souk.db");
+    }
+}

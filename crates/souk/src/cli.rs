@@ -1,0 +1,233 @@
+//! The `souk` command line: serve, migrate, demo data and operator commands.
+
+use crate::app::{App, shutdown_signal};
+use crate::config::{Config, FlagOverrides};
+use crate::telemetry;
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use souk_domain::Role;
+use souk_service::ServiceError;
+use souk_service::accounts::SignUp;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "souk",
+    version,
+    about = "Souk: self-hostable social commerce (shops, posts, feeds and checkout in one binary).",
+    long_about = "Souk runs a social commerce site from one binary. With nothing configured it keeps its data in \
+./souk-data (SQLite) and listens on 127.0.0.1:8080; set DATABASE_URL=postgres://... for PostgreSQL.\n\n\
+Configuration layers: defaults < souk.toml < SOUK_* environment < flags."
+)]
+pub struct Cli {
+    /// Configuration file (default: ./souk.toml when it exists).
+    #[arg(long, global = true, env = "SOUK_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database and media.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (overrides DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server (pages, JSON API, background work).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Load demo data before serving.
+        #[arg(long)]
+        demo: bool,
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load demo accounts (safe to run again: existing data is left alone).
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account. The password is read from the first line of standard input.
+    Create {
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum, default_value_t = Kind::Personal)]
+        kind: Kind,
+        /// Make the account an operator (admin).
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required, so it never shows up in shell history).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Kind {
+    Personal,
+    Business,
+    Creator,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Personal => "personal",
+            Kind::Business => "business",
+            Kind::Creator => "creator",
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let flags = FlagOverrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+    };
+    let config = match Config::load(cli.config.as_deref(), flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("souk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("souk: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("souk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve {
+            demo, no_migrate, ..
+        } => {
+            let app = App::open(config, !no_migrate).await?;
+            let listener = tokio::net::TcpListener::bind(app.config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", app.config.listen))?;
+            let base = format!("http://{}", listener.local_addr()?);
+            if demo {
+                let report = crate::demo::load(&app.services).await?;
+                tracing::info!(created = report.created, existing = report.existing, "demo data loaded");
+                println!("{}", crate::demo::login_hint(&base));
+            }
+            tracing::info!(
+                address = %base,
+                database = app.db.backend().name(),
+                version = env!("CARGO_PKG_VERSION"),
+                "Souk is listening"
+            );
+            println!("Souk is running at {base}  (Ctrl-C to stop)");
+            app.serve(listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let app = App::open(config, true).await?;
+            println!(
+                "Database is up to date ({}, {} migrations).",
+                app.db.backend().name(),
+                souk_store::MIGRATION_NAMES.len()
+            );
+            app.db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let app = App::open(config, true).await?;
+            let report = crate::demo::load(&app.services).await?;
+            println!(
+                "Demo data: {} accounts created, {} already there.",
+                report.created, report.existing
+            );
+            println!("{}", crate::demo::login_hint(&format!("http://{}", app.config.listen)));
+            app.db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    email,
+                    kind,
+                    admin,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let app = App::open(config, true).await?;
+            let cmd = SignUp {
+                username,
+                email,
+                password,
+                kind: kind.as_str().into(),
+                display_name: None,
+                bio: None,
+                locale: None,
+            };
+            let role = if admin { Role::Admin } else { Role::User };
+            let result = app.services.accounts.create_user(cmd, role).await;
+            app.db.close().await;
+            match result {
+                Ok(account) => {
+                    println!(
+                        "Created {} account @{} ({}){}.",
+                        account.profile.kind.as_str(),
+                        account.profile.username,
+                        account.email,
+                        if admin { " with operator rights" } else { "" }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ServiceError::Validation(fields)) => {
+                    for f in fields {
+                        eprintln!("souk: {}: {} [{}]", f.field, f.message, f.code);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(ServiceError::Conflict(f)) => {
+                    eprintln!("souk: {}: {} [{}]", f.field, f.message, f.code);
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Configuration: defaults < `souk.toml` < `SOUK_*` environment (and `DATABASE_URL`) < command-line flags.
+//! A bad value stops start-up with a message that names the key and where it came from.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use souk_service::{Rate, RateLimitConfig};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Pretty on a terminal, JSON otherwise.
+    Auto,
+    Pretty,
+    Json,
+}
+
+/// A rate such as `10/min`, readable from TOML and environment strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateSetting(pub Rate);
+
+impl Serialize for RateSetting {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for RateSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map(RateSetting).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    pub login_per_ip: RateSetting,
+    pub login_per_account: RateSetting,
+    pub signup_per_ip: RateSetting,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let d = RateLimitConfig::default();
+        Self {
+            login_per_ip: RateSetting(d.login_per_ip),
+            login_per_account: RateSetting(d.login_per_account),
+            signup_per_ip: RateSetting(d.signup_per_ip),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and media when no other location is configured.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://<data_dir>/souk.db`.
+    pub database_url: String,
+    /// PostgreSQL schema to use (created if missing); empty means the server's default search path.
+    pub database_schema: String,
+    pub database_max_connections: u32,
+    pub log_format: LogFormat,
+    /// `tracing` filter, e.g. `info` or `souk=debug,tower_http=debug`; `RUST_LOG` wins when set.
+    pub log_level: String,
+    /// Public base URL (e.g. `https://shop.example`); an https URL turns on `Secure` cookies.
+    pub public_url: String,
+    /// Trust `X-Forwarded-For` for client addresses (only behind your own reverse proxy).
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub rate_limits: RateLimits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("souk-data"),
+            database_url: String::new(),
+            database_schema: String::new(),
+            database_max_connections: 16,
+            log_format: LogFormat::Auto,
+            log_level: "info".into(),
+            public_url: String::new(),
+            trust_proxy: false,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// Settings given as command-line flags; `None` leaves lower layers in charge.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// Top-level keys that may come from `SOUK_*` variables; other `SOUK_` variables (test harness switches,
+/// for instance) are not configuration and are ignored.
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "database_schema",
+    "database_max_connections",
+    "log_format",
+    "log_level",
+    "public_url",
+    "trust_proxy",
+    "max_body_bytes",
+    "request_timeout_secs",
+    "rate_limits",
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads every layer. `file`: an explicit `--config` path (must exist); otherwise `./souk.toml` if present.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => fig = fig.merge(Toml::file_exact(path)),
+            None => fig = fig.merge(Toml::file("souk.toml")),
+        }
+        fig = fig
+            .merge(
+                Env::prefixed("SOUK_")
+                    .split("__")
+                    .filter(|k| {
+                        let k = k.as_str().to_ascii_lowercase();
+                        ENV_KEYS.iter().any(|known| k.starts_with(known))
+                    }),
+            )
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Serialized::defaults(flags));
+        let config: Config = fig.extract().map_err(|e| ConfigError(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.trim();
+        if !url.is_empty()
+            && !["sqlite://", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p))
+        {
+            return Err(ConfigError(
+                "invalid value for key `database_url`: must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        if !self
+            .database_schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(ConfigError(
+                "invalid value for key `database_schema`: use lowercase letters, digits and underscores".into(),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError("invalid value for key `max_body_bytes`: must be at least 1024".into()));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError(
+                "invalid value for key `database_max_connections`: must be at least 1".into(),
+            ));
+        }
+        if !self.public_url.is_empty()
+            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError(
+                "invalid value for key `public_url`: must start with http:// or https://".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("souk.db").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    pub fn rate_limits(&self) -> RateLimitConfig {
+        RateLimitConfig {
+            login_per_ip: self.rate_limits.login_per_ip.0,
+            login_per_account: self.rate_limits.login_per_account.0,
+            signup_per_ip: self.rate_limits.signup_per_ip.0,
+        }
+    }
+}
+
+/// figment's errors name the key and its source (file path or environment variable); keep all of them.
+fn describe(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = if err.path.is_empty() {
+                String::new()
+            } else {
+                format!(" for key `{}`", err.path.join("."))
+            };
+            let source = err
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(src) => format!(" (from {} {src})", m.name),
+                    None => format!(" (from {})", m.name),
+                })
+                .unwrap_or_default();
+            format!("invalid value{key}{source}: {}", err.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

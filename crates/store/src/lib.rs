@@ -1,0 +1,27 @@
+//! Database access for Souk on SQLite and PostgreSQL: pools, migrations, and one module per aggregate.
+//!
+//! ADR 0001 explains the shape: native sqlx pools for each engine behind the [`Db`] enum, SQL text written
+//! once in the portable subset, and [`on_conn!`] expanding each query body for both engines.
+
+mod db;
+mod error;
+mod migrations;
+
+pub mod accounts;
+pub mod tokens;
+
+pub use db::{Backend, Conn, ConnectOptions, Db, Handle, Tx};
+pub use error::{StoreError, StoreResult};
+pub use migrations::{MIGRATION_NAMES, migrate};
+
+/// Runs one body against whichever engine `$conn` holds. The body is compiled once per engine, so it must
+/// use SQL both accept: `$n` placeholders, `RETURNING`, no engine-specific types or functions.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
+        }
+    };
+}

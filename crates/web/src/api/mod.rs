@@ -1,0 +1,82 @@
+//! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
+
+mod accounts;
+mod ops;
+mod sessions;
+mod tokens;
+
+pub use ops::ops_router;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::Router;
+use axum::response::IntoResponse;
+use std::sync::Arc;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Souk API",
+        description = "Self-hostable social commerce. JSON in and out; errors are `{\"error\":{\"code\",\"message\",\"details\"}}` with stable codes. Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/sessions` or a personal access token; browser sessions may also call the API with their cookie plus an `X-CSRF-Token` header on writes.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "accounts", description = "Sign-up, profiles and the signed-in account"),
+        (name = "sessions", description = "Logging in and out"),
+        (name = "tokens", description = "Personal access tokens"),
+        (name = "ops", description = "Health and readiness"),
+    ),
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
+        );
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(accounts::routes())
+        .merge(sessions::routes())
+        .merge(tokens::routes())
+        .merge(ops::documented_routes())
+}
+
+pub fn router(state: AppState) -> (Router, OpenApiDoc) {
+    let (router, openapi) = api_routes().split_for_parts();
+    let router = router
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .with_state(state);
+    (router, openapi)
+}
+
+pub fn openapi_only() -> OpenApiDoc {
+    api_routes().into_openapi()
+}
+
+async fn api_not_found() -> impl IntoResponse {
+    AppError::not_found()
+}
+
+pub fn docs_router(openapi: Arc<OpenApiDoc>) -> Router {
+    SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", (*openapi).clone())
+        .into()
+}
