@@ -13,8 +13,23 @@ pub struct Username(String);
 
 /// Names that would be confusing as a person's handle or collide with operator wording.
 const RESERVED_USERNAMES: &[&str] = &[
-    "admin", "administrator", "root", "souk", "support", "help", "api", "static", "settings", "login",
-    "logout", "signup", "system", "moderator", "official", "null", "undefined",
+    "admin",
+    "administrator",
+    "root",
+    "souk",
+    "support",
+    "help",
+    "api",
+    "static",
+    "settings",
+    "login",
+    "logout",
+    "signup",
+    "system",
+    "moderator",
+    "official",
+    "null",
+    "undefined",
 ];
 
 impl Username {
@@ -133,7 +148,11 @@ impl Password {
     pub fn parse(raw: &str, field: &'static str) -> Result<Self, FieldError> {
         let n = raw.chars().count();
         if n == 0 {
-            return Err(FieldError::new(field, "password_required", "Password is required."));
+            return Err(FieldError::new(
+                field,
+                "password_required",
+                "Password is required.",
+            ));
         }
         if n < Self::MIN_CHARS {
             return Err(FieldError::new(
@@ -177,7 +196,10 @@ impl DisplayName {
             return Err(FieldError::new(
                 "display_name",
                 "display_name_too_long",
-                format!("Display name must be at most {} characters.", Self::MAX_CHARS),
+                format!(
+                    "Display name must be at most {} characters.",
+                    Self::MAX_CHARS
+                ),
             ));
         }
         if s.chars().any(char::is_control) {
@@ -272,7 +294,11 @@ impl Role {
 
     /// Unknown stored values degrade to the least privilege.
     pub fn from_db(raw: &str) -> Self {
-        if raw == "admin" { Role::Admin } else { Role::User }
+        if raw == "admin" {
+            Role::Admin
+        } else {
+            Role::User
+        }
     }
 }
 
@@ -286,7 +312,10 @@ mod tests {
             Username::parse("Mina_01").map(|u| u.canonical()),
             Ok("mina_01".into())
         );
-        assert_eq!(Username::parse("ab").unwrap_err().code, "username_too_short");
+        assert_eq!(
+            Username::parse("ab").unwrap_err().code,
+            "username_too_short"
+        );
         assert_eq!(Username::parse("  ").unwrap_err().code, "username_required");
         assert_eq!(
             Username::parse(&"a".repeat(31)).unwrap_err().code,
@@ -300,7 +329,10 @@ mod tests {
             Username::parse("민아김").unwrap_err().code,
             "username_invalid_chars"
         );
-        assert_eq!(Username::parse("Admin").unwrap_err().code, "username_reserved");
+        assert_eq!(
+            Username::parse("Admin").unwrap_err().code,
+            "username_reserved"
+        );
         assert!(Username::parse(&"a".repeat(30)).is_ok());
     }
 
@@ -311,8 +343,18 @@ mod tests {
             Ok("mina@example.com".into())
         );
         assert_eq!(Email::parse("").unwrap_err().code, "email_required");
-        for bad in ["mina", "mina@", "@example.com", "mina@localhost", "a b@example.com"] {
-            assert_eq!(Email::parse(bad).unwrap_err().code, "email_invalid", "{bad}");
+        for bad in [
+            "mina",
+            "mina@",
+            "@example.com",
+            "mina@localhost",
+            "a b@example.com",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err().code,
+                "email_invalid",
+                "{bad}"
+            );
         }
     }
 
@@ -323,12 +365,17 @@ mod tests {
             "password_too_short"
         );
         assert_eq!(
-            Password::parse(&"x".repeat(129), "password").unwrap_err().code,
+            Password::parse(&"x".repeat(129), "password")
+                .unwrap_err()
+                .code,
             "password_too_long"
         );
         // Eight CJK characters are eight characters, not 24 bytes.
         assert!(Password::parse("비밀번호비밀번호", "password").is_ok());
-        assert_eq!(format!("{:?}", Password::parse("hunter2hunter2", "p").map(|_| ())), "Ok(())");
+        assert_eq!(
+            format!("{:?}", Password::parse("hunter2hunter2", "p").map(|_| ())),
+            "Ok(())"
+        );
     }
 
     #[test]
@@ -341,6 +388,9 @@ mod tests {
             "display_name_too_long"
         );
         assert_eq!(parse_bio("line\r\nline").as_deref(), Ok("line\nline"));
-        assert_eq!(parse_bio("a\u{0007}").unwrap_err().code, "bio_invalid_chars");
+        assert_eq!(
+            parse_bio("a\u{0007}").unwrap_err().code,
+            "bio_invalid_chars"
+        );
     }
 }

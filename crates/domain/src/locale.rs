@@ -88,10 +88,10 @@ impl Locale {
             if q <= 0.0 {
                 continue;
             }
-            if let Some(locale) = Locale::from_range(range) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, locale));
-                }
+            if let Some(locale) = Locale::from_range(range)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, locale));
             }
         }
         best.map(|(_, l)| l)

@@ -155,7 +155,10 @@ impl AccountService {
         if accounts::find_by_username(tx.conn(), &key).await?.is_some() {
             return Err(username_taken());
         }
-        if accounts::find_by_email(tx.conn(), email.as_str()).await?.is_some() {
+        if accounts::find_by_email(tx.conn(), email.as_str())
+            .await?
+            .is_some()
+        {
             return Err(email_taken());
         }
         let new = NewUser {
@@ -170,7 +173,9 @@ impl AccountService {
             locale: cmd.locale.map(Locale::tag),
             now,
         };
-        let id = accounts::insert(tx.conn(), &new).await.map_err(map_unique)?;
+        let id = accounts::insert(tx.conn(), &new)
+            .await
+            .map_err(map_unique)?;
         let user = accounts::find_by_id(tx.conn(), id)
             .await?
             .ok_or_else(|| ServiceError::Internal("inserted user vanished".into()))?;
@@ -195,7 +200,8 @@ impl AccountService {
                 accounts::find_by_username(h.conn(), &login).await?
             }
         };
-        let ok = passwords::verify(cmd.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+        let ok =
+            passwords::verify(cmd.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let user = match user {
             Some(u) if ok => u,
             _ => return Err(ServiceError::InvalidCredentials),
@@ -264,8 +270,7 @@ impl AccountService {
         if o.suspended || o.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
-        if o
-            .last_used_at
+        if o.last_used_at
             .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
         {
             let mut tx = self.db.begin().await?;
@@ -317,7 +322,11 @@ impl AccountService {
         Ok(())
     }
 
-    pub async fn update_profile(&self, viewer: &Viewer, patch: ProfilePatch) -> ServiceResult<Account> {
+    pub async fn update_profile(
+        &self,
+        viewer: &Viewer,
+        patch: ProfilePatch,
+    ) -> ServiceResult<Account> {
         let mut errors = Vec::new();
         let display_name = patch
             .display_name
@@ -328,10 +337,15 @@ impl AccountService {
                 errors.push(e);
                 None
             });
-        let bio = patch.bio.as_deref().map(parse_bio).transpose().unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+        let bio = patch
+            .bio
+            .as_deref()
+            .map(parse_bio)
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
         let kind = patch
             .kind
             .as_deref()
@@ -383,7 +397,10 @@ impl AccountService {
     pub async fn recent_profiles(&self, limit: i64) -> ServiceResult<Vec<Profile>> {
         let mut h = self.db.read().await?;
         let users = accounts::list_recent(h.conn(), limit.clamp(1, 100)).await?;
-        Ok(users.into_iter().map(|u| Account::from(u).profile).collect())
+        Ok(users
+            .into_iter()
+            .map(|u| Account::from(u).profile)
+            .collect())
     }
 
     pub async fn count_users(&self) -> ServiceResult<i64> {
@@ -400,7 +417,11 @@ impl AccountService {
     ) -> ServiceResult<(TokenRecord, String)> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(ServiceError::field("name", "token_name_required", "Give the token a name."));
+            return Err(ServiceError::field(
+                "name",
+                "token_name_required",
+                "Give the token a name.",
+            ));
         }
         if name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
             return Err(ServiceError::field(
@@ -434,7 +455,11 @@ impl AccountService {
         let mut tx = self.db.begin().await?;
         let deleted = tokens::delete_owned(tx.conn(), viewer.user_id, token_id).await?;
         tx.commit().await?;
-        if deleted { Ok(()) } else { Err(ServiceError::NotFound) }
+        if deleted {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 }
 

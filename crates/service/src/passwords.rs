@@ -30,7 +30,9 @@ pub async fn verify(password: String, stored: Option<String>) -> ServiceResult<b
             Some(h) => (h, true),
             None => (dummy_hash().to_owned(), false),
         };
-        let ok = hasher().verify_password(password.as_bytes(), hash.as_str()).is_ok();
+        let ok = hasher()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok();
         ok && real
     })
     .await
@@ -55,7 +57,11 @@ mod tests {
     async fn hashes_with_argon2id_owasp_params_and_verifies() {
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), Some(h)).await.unwrap());
         assert!(!verify("souk-timing-equaliser".into(), None).await.unwrap());
     }

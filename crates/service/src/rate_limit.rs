@@ -74,7 +74,7 @@ impl std::fmt::Display for Rate {
         let secs = self.per.as_secs().max(1);
         let (unit_secs, unit) = [(86_400, "day"), (3600, "hour"), (60, "min"), (1, "s")]
             .into_iter()
-            .find(|(u, _)| secs % u == 0)
+            .find(|(u, _)| secs.is_multiple_of(*u))
             .unwrap_or((1, "s"));
         match secs / unit_secs {
             1 => write!(f, "{}/{unit}", self.count),
@@ -159,13 +159,22 @@ mod tests {
     #[test]
     fn parses_rates() {
         assert_eq!("10/min".parse(), Ok(Rate::new(10, Duration::from_secs(60))));
-        assert_eq!(" 3 / hour".parse(), Ok(Rate::new(3, Duration::from_secs(3600))));
+        assert_eq!(
+            " 3 / hour".parse(),
+            Ok(Rate::new(3, Duration::from_secs(3600)))
+        );
         assert!("0/min".parse::<Rate>().is_err());
         assert!("ten/min".parse::<Rate>().is_err());
         assert!("10/fortnight".parse::<Rate>().is_err());
-        assert_eq!("10/5min".parse(), Ok(Rate::new(10, Duration::from_secs(300))));
+        assert_eq!(
+            "10/5min".parse(),
+            Ok(Rate::new(10, Duration::from_secs(300)))
+        );
         assert!("10/0min".parse::<Rate>().is_err());
-        assert_eq!(Rate::new(5, Duration::from_secs(3600)).to_string(), "5/hour");
+        assert_eq!(
+            Rate::new(5, Duration::from_secs(3600)).to_string(),
+            "5/hour"
+        );
         for r in ["10/5min", "3/30s", "100/day", "7/2hour"] {
             assert_eq!(r.parse::<Rate>().map(|x| x.to_string()).as_deref(), Ok(r));
         }

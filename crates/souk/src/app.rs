@@ -22,8 +22,9 @@ impl App {
     pub async fn open(config: Config, migrate: bool) -> anyhow::Result<App> {
         let url = config.database_url();
         if url.starts_with("sqlite://") {
-            std::fs::create_dir_all(config.media_dir())
-                .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+            std::fs::create_dir_all(config.media_dir()).with_context(|| {
+                format!("cannot create data folder {}", config.data_dir.display())
+            })?;
         }
         let opts = ConnectOptions {
             max_connections: config.database_max_connections,
@@ -34,7 +35,9 @@ impl App {
             .await
             .with_context(|| format!("cannot open database {}", redact(&url)))?;
         if migrate {
-            souk_store::migrate(&db).await.context("database migration failed")?;
+            souk_store::migrate(&db)
+                .await
+                .context("database migration failed")?;
         }
         let services = Services::new(
             db.clone(),
@@ -138,6 +141,9 @@ mod tests {
             "postgres://souk:***@db:5432/souk"
         );
         assert_eq!(redact("postgres://souk@db/souk"), "postgres://souk@db/souk");
-        assert_eq!(redact("sqlite://souk-data/souk.db"), "sqlite://souk-data/souk.db");
+        assert_eq!(
+            redact("sqlite://souk-data/souk.db"),
+            "sqlite://souk-data/souk.db"
+        );
     }
 }

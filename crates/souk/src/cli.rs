@@ -114,7 +114,10 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("souk: cannot start the async runtime: {e}");
@@ -142,7 +145,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let base = format!("http://{}", listener.local_addr()?);
             if demo {
                 let report = crate::demo::load(&app.services).await?;
-                tracing::info!(created = report.created, existing = report.existing, "demo data loaded");
+                tracing::info!(
+                    created = report.created,
+                    existing = report.existing,
+                    "demo data loaded"
+                );
                 println!("{}", crate::demo::login_hint(&base));
             }
             tracing::info!(
@@ -172,7 +179,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 "Demo data: {} accounts created, {} already there.",
                 report.created, report.existing
             );
-            println!("{}", crate::demo::login_hint(&format!("http://{}", app.config.listen)));
+            println!(
+                "{}",
+                crate::demo::login_hint(&format!("http://{}", app.config.listen))
+            );
             app.db.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -134,20 +134,19 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             Some(path) => fig = fig.merge(Toml::file_exact(path)),
             None => fig = fig.merge(Toml::file("souk.toml")),
         }
         fig = fig
-            .merge(
-                Env::prefixed("SOUK_")
-                    .split("__")
-                    .filter(|k| {
-                        let k = k.as_str().to_ascii_lowercase();
-                        ENV_KEYS.iter().any(|known| k.starts_with(known))
-                    }),
-            )
+            .merge(Env::prefixed("SOUK_").split("__").filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                ENV_KEYS.iter().any(|known| k.starts_with(known))
+            }))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Serialized::defaults(flags));
         let config: Config = fig.extract().map_err(|e| ConfigError(describe(e)))?;
@@ -163,7 +162,8 @@ impl Config {
                 .any(|p| url.starts_with(p))
         {
             return Err(ConfigError(
-                "invalid value for key `database_url`: must start with sqlite:// or postgres://".into(),
+                "invalid value for key `database_url`: must start with sqlite:// or postgres://"
+                    .into(),
             ));
         }
         if !self
@@ -176,16 +176,19 @@ impl Config {
             ));
         }
         if self.max_body_bytes < 1024 {
-            return Err(ConfigError("invalid value for key `max_body_bytes`: must be at least 1024".into()));
+            return Err(ConfigError(
+                "invalid value for key `max_body_bytes`: must be at least 1024".into(),
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
                 "invalid value for key `database_max_connections`: must be at least 1".into(),
             ));
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
-        {
+        let url_ok = self.public_url.is_empty()
+            || self.public_url.starts_with("http://")
+            || self.public_url.starts_with("https://");
+        if !url_ok {
             return Err(ConfigError(
                 "invalid value for key `public_url`: must start with http:// or https://".into(),
             ));

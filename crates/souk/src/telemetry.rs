@@ -21,9 +21,15 @@ pub fn init_logging(config: &Config) {
         .with_writer(std::io::stderr);
     // A second initialisation (tests start many apps in one process) is harmless; ignore its error.
     let _ = if json {
-        builder.json().flatten_event(true).with_current_span(true).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init()
     } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
 }
 

@@ -166,7 +166,12 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn set_password_hash(c: Conn<'_>, id: i64, hash: &str, now: Timestamp) -> StoreResult<()> {
+pub async fn set_password_hash(
+    c: Conn<'_>,
+    id: i64,
+    hash: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
     on_conn!(c, c => sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)

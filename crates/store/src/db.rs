@@ -64,7 +64,9 @@ impl Db {
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                 {
-                    return Err(StoreError::Config(format!("invalid schema name {schema:?}")));
+                    return Err(StoreError::Config(format!(
+                        "invalid schema name {schema:?}"
+                    )));
                 }
                 // Created through a plain connection first: pool connections start inside it.
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&pg).await?;
@@ -90,9 +92,8 @@ impl Db {
 
     async fn open_sqlite(path: &Path, opts: &ConnectOptions) -> StoreResult<Db> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Config(format!("cannot create {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
         let base = SqliteConnectOptions::new()
             .filename(path)
@@ -174,8 +175,8 @@ pub enum Handle {
 impl Handle {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Handle::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Handle::Postgres(c) => Conn::Postgres(&mut **c),
+            Handle::Sqlite(c) => Conn::Sqlite(c),
+            Handle::Postgres(c) => Conn::Postgres(c),
         }
     }
 }
@@ -189,8 +190,8 @@ pub enum Tx {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
-            Tx::Postgres(t) => Conn::Postgres(&mut **t),
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
         }
     }
 

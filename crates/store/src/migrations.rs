@@ -7,21 +7,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 
 macro_rules! migrations {
-    ($($version:literal => $name:literal),* $(,)?) => {
+    ($($version:literal => $file:literal),* $(,)?) => {
         /// File names (without `.sql`) in order; identical under `migrations/sqlite` and `migrations/postgres`.
-        pub const MIGRATION_NAMES: &[&str] = &[$(concat!(stringify!($version), "_", $name)),*];
+        pub const MIGRATION_NAMES: &[&str] = &[$($file),*];
         const SQLITE: &[(i64, &str, &str)] = &[
-            $(($version, $name, include_str!(concat!("../migrations/sqlite/", stringify!($version), "_", $name, ".sql")))),*
+            $(($version, $file, include_str!(concat!("../migrations/sqlite/", $file, ".sql")))),*
         ];
         const POSTGRES: &[(i64, &str, &str)] = &[
-            $(($version, $name, include_str!(concat!("../migrations/postgres/", stringify!($version), "_", $name, ".sql")))),*
+            $(($version, $file, include_str!(concat!("../migrations/postgres/", $file, ".sql")))),*
         ];
     };
 }
 
-// Versions are written with leading zeros in file names; `stringify!` keeps the literal as written.
 migrations! {
-    0001 => "accounts",
+    1 => "0001_accounts",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -69,6 +68,9 @@ mod tests {
         let sqlite = list("sqlite");
         assert_eq!(sqlite, list("postgres"));
         let embedded: Vec<String> = MIGRATION_NAMES.iter().map(|n| format!("{n}.sql")).collect();
-        assert_eq!(sqlite, embedded, "every migration file must be listed in migrations.rs");
+        assert_eq!(
+            sqlite, embedded,
+            "every migration file must be listed in migrations.rs"
+        );
     }
 }

@@ -133,10 +133,16 @@ pub async fn touch(c: Conn<'_>, id: i64, now: Timestamp) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn list_for_user(c: Conn<'_>, user_id: i64, kind: TokenKind) -> StoreResult<Vec<TokenRecord>> {
+type TokenRow = (i64, String, i64, Option<i64>, Option<i64>);
+
+pub async fn list_for_user(
+    c: Conn<'_>,
+    user_id: i64,
+    kind: TokenKind,
+) -> StoreResult<Vec<TokenRecord>> {
     const SQL: &str = "SELECT id, name, created_at, last_used_at, expires_at FROM auth_tokens \
          WHERE user_id = $1 AND kind = $2 ORDER BY id DESC";
-    let rows: Vec<(i64, String, i64, Option<i64>, Option<i64>)> = on_conn!(c, c => sqlx::query_as(SQL)
+    let rows: Vec<TokenRow> = on_conn!(c, c => sqlx::query_as(SQL)
         .bind(user_id)
         .bind(kind.as_str())
         .fetch_all(&mut *c)
@@ -167,7 +173,11 @@ pub async fn delete_owned(c: Conn<'_>, user_id: i64, id: i64) -> StoreResult<boo
 
 /// Ends every browser and API session of a user except `keep`; personal tokens are left alone because
 /// integrations should not break when a password changes.
-pub async fn delete_sessions_except(c: Conn<'_>, user_id: i64, keep: Option<i64>) -> StoreResult<u64> {
+pub async fn delete_sessions_except(
+    c: Conn<'_>,
+    user_id: i64,
+    keep: Option<i64>,
+) -> StoreResult<u64> {
     let n = on_conn!(c, c => sqlx::query(
         "DELETE FROM auth_tokens WHERE user_id = $1 AND kind IN ('browser', 'api') AND id <> $2",
     )

@@ -38,22 +38,26 @@ impl Backend {
     /// unreachable, so CI cannot silently skip it.
     pub async fn enabled(self) -> bool {
         let list = std::env::var("SOUK_TEST_BACKENDS").ok();
-        let named = |b: &str| {
-            list.as_deref()
-                .map(|l| l.split(',').any(|x| x.trim() == b))
-        };
+        let named = |b: &str| list.as_deref().map(|l| l.split(',').any(|x| x.trim() == b));
         match self {
             Backend::Sqlite => named("sqlite").unwrap_or(true),
             Backend::Postgres => match named("postgres") {
                 Some(false) => false,
                 Some(true) => {
-                    assert!(pg_reachable().await, "SOUK_TEST_BACKENDS requires postgres but {} is unreachable", pg_url());
+                    assert!(
+                        pg_reachable().await,
+                        "SOUK_TEST_BACKENDS requires postgres but {} is unreachable",
+                        pg_url()
+                    );
                     true
                 }
                 None => {
                     let up = pg_reachable().await;
                     if !up {
-                        eprintln!("note: PostgreSQL at {} unreachable; skipping the postgres variant", pg_url());
+                        eprintln!(
+                            "note: PostgreSQL at {} unreachable; skipping the postgres variant",
+                            pg_url()
+                        );
                     }
                     up
                 }
@@ -64,10 +68,13 @@ impl Backend {
 
 async fn pg_reachable() -> bool {
     use sqlx::Connection;
-    tokio::time::timeout(Duration::from_secs(3), sqlx::PgConnection::connect(&pg_url()))
-        .await
-        .map(|r| r.is_ok())
-        .unwrap_or(false)
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        sqlx::PgConnection::connect(&pg_url()),
+    )
+    .await
+    .map(|r| r.is_ok())
+    .unwrap_or(false)
 }
 
 pub struct TestAppBuilder {
@@ -77,7 +84,12 @@ pub struct TestAppBuilder {
 
 impl TestAppBuilder {
     /// Overrides log-in and sign-up limits (tests otherwise get limits high enough never to trip).
-    pub fn rate_limits(mut self, login_per_ip: &str, login_per_account: &str, signup_per_ip: &str) -> Self {
+    pub fn rate_limits(
+        mut self,
+        login_per_ip: &str,
+        login_per_account: &str,
+        signup_per_ip: &str,
+    ) -> Self {
         let r = |s: &str| RateSetting(s.parse().unwrap());
         self.config.rate_limits.login_per_ip = r(login_per_ip);
         self.config.rate_limits.login_per_account = r(login_per_account);
@@ -195,11 +207,21 @@ impl TestApp {
     }
 
     pub async fn get_auth(&self, path: &str, token: &str) -> Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json_auth(&self, path: &str, token: &str, body: &Value) -> Response {
@@ -213,7 +235,12 @@ impl TestApp {
     }
 
     pub async fn delete_auth(&self, path: &str, token: &str) -> Response {
-        self.client.delete(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Signs up through the API (personal account) and logs in; panics on failure.
@@ -247,7 +274,10 @@ impl TestApp {
     /// Logs in through the API and returns the bearer token; panics on failure.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let res = self
-            .post_json("/api/v1/sessions", &json!({"login": login, "password": password}))
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"login": login, "password": password}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED, "login of {login}");
         let body: Value = res.json().await.unwrap();
@@ -275,7 +305,9 @@ impl Drop for TestApp {
             // works from inside the test's runtime too.
             let url = pg_url();
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async move {
                         use sqlx::{Connection, Executor};
@@ -296,7 +328,10 @@ impl Drop for TestApp {
 pub async fn error_code(res: Response) -> (StatusCode, String) {
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
-    (status, body["error"]["code"].as_str().unwrap_or("").to_owned())
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+    )
 }
 
 /// Declares tests that run once per database engine. Each body receives the [`Backend`] and usually starts

@@ -60,16 +60,20 @@ pub fn url(name: &str) -> String {
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/static/{name}", get(serve))
-        .route("/favicon.ico", get(|| async { serve(Path("logo.svg".into())).await }))
+    Router::new().route("/static/{name}", get(serve)).route(
+        "/favicon.ico",
+        get(|| async { serve(Path("logo.svg".into())).await }),
+    )
 }
 
 async fn serve(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == name) {
         Some(a) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(a.content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(a.content_type),
+                ),
                 (
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("public, max-age=31536000, immutable"),

@@ -37,9 +37,7 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// Language for this request: the account's saved choice, else the switcher cookie, else the browser.
@@ -57,7 +55,12 @@ pub fn negotiate_locale(viewer: Option<&Viewer>, headers: &HeaderMap) -> Locale 
 }
 
 /// A `Set-Cookie` value with Souk's defaults: HttpOnly, SameSite=Lax, Path=/, Secure behind https.
-pub fn set_cookie(config: &WebConfig, name: &str, value: &str, max_age_secs: i64) -> Option<HeaderValue> {
+pub fn set_cookie(
+    config: &WebConfig,
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+) -> Option<HeaderValue> {
     let c = Cookie::build((name, value))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -84,8 +87,14 @@ mod tests {
     #[test]
     fn reads_cookies_and_bearer() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; souk_lang=ko; b=2"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer souk_s_abc"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; souk_lang=ko; b=2"),
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer souk_s_abc"),
+        );
         assert_eq!(cookie_value(&h, "souk_lang"), Some("ko"));
         assert_eq!(cookie_value(&h, "missing"), None);
         assert_eq!(bearer_token(&h), Some("souk_s_abc"));

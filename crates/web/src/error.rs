@@ -112,8 +112,12 @@ impl From<ServiceError> for AppError {
                     .map(|f| f.message.as_str())
                     .collect::<Vec<_>>()
                     .join(" ");
-                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
-                    .with_fields(fields)
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                )
+                .with_fields(fields)
             }
             ServiceError::Conflict(field) => {
                 AppError::new(StatusCode::CONFLICT, field.code, field.message.clone())
@@ -170,14 +174,17 @@ impl IntoResponse for AppError {
             "error": { "code": self.code, "message": self.message, "details": self.details_json() }
         });
         let mut res = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
+        set_retry_after(&mut res, self.retry_after);
         res.extensions_mut().insert(info);
         res
     }
 }
 
 pub type ApiResult<T> = Result<T, AppError>;
+
+/// Adds `Retry-After: SECS` when the error carries a wait time.
+pub fn set_retry_after(res: &mut Response, secs: Option<u64>) {
+    if let Some(v) = secs.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}

@@ -21,11 +21,13 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
             .extensions
             .get::<RequestCtx>()
             .cloned()
-            .ok_or_else(|| AppError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "request context missing",
-            ))
+            .ok_or_else(|| {
+                AppError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "request context missing",
+                )
+            })
     }
 }
 
@@ -139,11 +141,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
 
 /// Browsers say where a request came from; a form posted from another site is refused outright.
 fn cross_site(parts: &Parts) -> bool {
-    if let Some(site) = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    if let Some(site) = parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
         return site == "cross-site";
     }
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match (
+        parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some("null"), _) => true,
         (Some(origin), Some(host)) => {
             let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);

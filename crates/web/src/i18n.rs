@@ -31,7 +31,10 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         text.lines()
             .filter(|l| !l.starts_with('#') && !l.starts_with("_version") && !l.trim().is_empty())
-            .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().trim_matches('"').to_owned()))
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, _)| k.trim().trim_matches('"').to_owned())
+            })
             .collect()
     }
 

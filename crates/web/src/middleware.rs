@@ -2,7 +2,8 @@
 //! headers, metrics, the per-request context, and turning bare error statuses into Souk's error format.
 
 use crate::context::{
-    CSRF_COOKIE, RequestCtx, SESSION_COOKIE, bearer_token, cookie_value, negotiate_locale, set_cookie,
+    CSRF_COOKIE, RequestCtx, SESSION_COOKIE, bearer_token, cookie_value, negotiate_locale,
+    set_cookie,
 };
 use crate::error::{AppError, ErrorInfo};
 use crate::state::{AppState, WebConfig};
@@ -22,7 +23,10 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Paths that never need a session lookup; skipping it keeps assets and probes free of database work.
 fn is_bare_path(path: &str) -> bool {
     path.starts_with("/static/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/api/openapi.json")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/api/openapi.json"
+        )
         || path.starts_with("/api/docs")
 }
 
@@ -41,7 +45,10 @@ pub fn outer_layers(router: axum::Router, config: &WebConfig) -> axum::Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(make_span))
-        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(
+            X_REQUEST_ID.clone(),
+            MakeRequestUuid,
+        ))
 }
 
 fn make_span(req: &Request<Body>) -> tracing::Span {
@@ -65,7 +72,11 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
 
 /// Resolves the [`RequestCtx`], runs the handler, then finishes the response: CSRF cookie, security
 /// headers, error normalisation and metrics.
-pub async fn context(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+pub async fn context(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
@@ -84,7 +95,16 @@ pub async fn context(State(state): State<AppState>, mut req: Request<Body>, next
         let viewer = match token {
             Some(t) => match state.services.accounts.authenticate(t).await {
                 Ok(v) => v,
-                Err(e) => return finish(AppError::from(e).into_response(), &path, None, &method, route, started),
+                Err(e) => {
+                    return finish(
+                        AppError::from(e).into_response(),
+                        &path,
+                        None,
+                        &method,
+                        route,
+                        started,
+                    );
+                }
             },
             None => None,
         };
@@ -118,10 +138,10 @@ pub async fn context(State(state): State<AppState>, mut req: Request<Body>, next
             .get_all(header::SET_COOKIE)
             .iter()
             .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
-        if !already {
-            if let Some(v) = set_cookie(&state.config, CSRF_COOKIE, &token, 60 * 60 * 24 * 365) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+        if let Some(v) =
+            set_cookie(&state.config, CSRF_COOKIE, &token, 60 * 60 * 24 * 365).filter(|_| !already)
+        {
+            res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     finish(res, &path, ctx.as_ref(), &method, route, started)
@@ -140,14 +160,21 @@ fn finish(
         if res.extensions().get::<ErrorInfo>().is_none() {
             res = normalise_bare_error(res);
         }
-        if !is_api_path(path) {
-            if let (Some(info), Some(ctx)) = (res.extensions().get::<ErrorInfo>().cloned(), ctx) {
-                res = crate::pages::error_page(ctx, &info, res);
-            }
+        if let (false, Some(info), Some(ctx)) = (
+            is_api_path(path),
+            res.extensions().get::<ErrorInfo>().cloned(),
+            ctx,
+        ) {
+            res = crate::pages::error_page(ctx, &info, res);
         }
     }
     security_headers(&mut res, path);
-    record_metrics(method, route.as_deref().unwrap_or("unmatched"), res.status(), started.elapsed());
+    record_metrics(
+        method,
+        route.as_deref().unwrap_or("unmatched"),
+        res.status(),
+        started.elapsed(),
+    );
     res
 }
 
@@ -157,10 +184,14 @@ fn normalise_bare_error(res: Response) -> Response {
     let status = res.status();
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "Nothing here."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This method is not allowed here."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This method is not allowed here.")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Unsupported content type."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "Unsupported content type.")
+        }
         StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "The request body could not be read."),
         s if s.is_server_error() => ("internal", "Something went wrong on our side."),
         _ => ("bad_request", "The request is malformed."),
@@ -184,9 +215,15 @@ fn security_headers(res: &mut Response, path: &str) {
     };
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(csp));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),

@@ -144,7 +144,10 @@ fn parse_locale(raw: Option<&str>) -> Result<Option<Option<Locale>>, AppError> {
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = AccountJson), (status = 401, body = ErrorBody))
 )]
-async fn me(State(state): State<AppState>, ApiViewer(viewer): ApiViewer) -> ApiResult<axum::Json<AccountJson>> {
+async fn me(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+) -> ApiResult<axum::Json<AccountJson>> {
     let account = state.services.accounts.me(&viewer).await?;
     Ok(axum::Json(AccountJson::from(&account)))
 }
@@ -206,7 +209,10 @@ async fn patch_me(
     params(("username" = String, Path, description = "Username, any case")),
     responses((status = 200, body = ProfileJson), (status = 404, body = ErrorBody))
 )]
-async fn get_user(State(state): State<AppState>, Path(username): Path<String>) -> ApiResult<axum::Json<ProfileJson>> {
+async fn get_user(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<ProfileJson>> {
     let profile = state.services.accounts.profile(&username).await?;
     Ok(axum::Json(ProfileJson::from(&profile)))
 }

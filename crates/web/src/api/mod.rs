@@ -46,7 +46,9 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::context::SESSION_COOKIE,
+            ))),
         );
     }
 }

@@ -61,7 +61,11 @@ async fn create_session(
             ip,
         )
         .await?;
-    let user = state.services.accounts.profile(&session.viewer.username).await?;
+    let user = state
+        .services
+        .accounts
+        .profile(&session.viewer.username)
+        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(SessionJson {
@@ -80,7 +84,10 @@ async fn create_session(
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 204, description = "Logged out"), (status = 401, body = ErrorBody))
 )]
-async fn delete_session(State(state): State<AppState>, ApiViewer(viewer): ApiViewer) -> ApiResult<StatusCode> {
+async fn delete_session(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+) -> ApiResult<StatusCode> {
     state.services.accounts.log_out(&viewer).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -64,7 +64,10 @@ pub struct NewTokenRequest {
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = TokenList), (status = 401, body = ErrorBody))
 )]
-async fn list_tokens(State(state): State<AppState>, ApiViewer(viewer): ApiViewer) -> ApiResult<axum::Json<TokenList>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+) -> ApiResult<axum::Json<TokenList>> {
     let tokens = state.services.accounts.personal_tokens(&viewer).await?;
     Ok(axum::Json(TokenList {
         items: tokens.iter().map(TokenJson::from).collect(),

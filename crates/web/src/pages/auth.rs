@@ -88,7 +88,12 @@ pub async fn signup_submit(
                 login: form.username,
                 password: form.password,
             };
-            match state.services.accounts.log_in(login, AuthTokenKind::Browser, ip).await {
+            match state
+                .services
+                .accounts
+                .log_in(login, AuthTokenKind::Browser, ip)
+                .await
+            {
                 Ok(session) => session_response(&state, &session.token, "/settings?welcome=1"),
                 Err(_) => Redirect::to("/login").into_response(),
             }
@@ -155,7 +160,12 @@ pub async fn login_submit(
         login: form.login.clone(),
         password: form.password,
     };
-    match state.services.accounts.log_in(cmd, AuthTokenKind::Browser, ip).await {
+    match state
+        .services
+        .accounts
+        .log_in(cmd, AuthTokenKind::Browser, ip)
+        .await
+    {
         Ok(session) => session_response(&state, &session.token, &next),
         Err(e) => {
             let err = AppError::from(e);

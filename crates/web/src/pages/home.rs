@@ -92,7 +92,11 @@ pub async fn set_language(
             locale: Some(Some(locale)),
             ..ProfilePatch::default()
         };
-        state.services.accounts.update_profile(viewer, patch).await?;
+        state
+            .services
+            .accounts
+            .update_profile(viewer, patch)
+            .await?;
     }
     let mut res = Redirect::to(&safe_next(form.next.as_deref())).into_response();
     if let Some(v) = set_cookie(&state.config, LANG_COOKIE, locale.tag(), 60 * 60 * 24 * 365) {

@@ -10,7 +10,7 @@ use crate::i18n;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use souk_domain::{FieldError, Locale};
@@ -101,7 +101,10 @@ impl Ui {
 
     /// First visible character of a name, for the letter avatar.
     pub fn initial(&self, name: &str) -> String {
-        name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+        name.chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -121,7 +124,11 @@ impl FormErrors {
             .collect::<Vec<_>>();
         let general = if fields.is_empty() {
             Some(match err.retry_after {
-                Some(secs) => ui.t_with("errors.rate_limited_wait", "minutes", &secs.div_ceil(60).to_string()),
+                Some(secs) => ui.t_with(
+                    "errors.rate_limited_wait",
+                    "minutes",
+                    &secs.div_ceil(60).to_string(),
+                ),
                 None => translate_code(ui, err.code, &err.message),
             })
         } else {
@@ -152,7 +159,11 @@ impl FormErrors {
 fn translate_code(ui: &Ui, code: &str, fallback: &str) -> String {
     let key = format!("errors.{code}");
     let s = ui.t(&key);
-    if s == key { fallback.to_owned() } else { s.into_owned() }
+    if s == key {
+        fallback.to_owned()
+    } else {
+        s.into_owned()
+    }
 }
 
 /// Renders a template, or a plain 500 if the template itself fails.
@@ -169,11 +180,7 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
 /// A form re-rendered with its errors, keeping the error's status and `Retry-After`.
 pub fn render_form_error<T: Template>(err: &AppError, page: &T) -> Response {
     let mut res = render(err.status, page);
-    if let Some(secs) = err.retry_after {
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
+    crate::error::set_retry_after(&mut res, err.retry_after);
     res
 }
 
@@ -192,7 +199,9 @@ fn form_urlencoded_path(path: &str) -> String {
 /// Only same-site paths are followed after log-in, so `next` cannot bounce users to another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -217,7 +226,11 @@ pub fn error_page(ctx: &RequestCtx, info: &ErrorInfo, original: Response) -> Res
         t => t,
     };
     let message = match info.retry_after {
-        Some(secs) => ui.t_with("errors.rate_limited_wait", "minutes", &secs.div_ceil(60).to_string()),
+        Some(secs) => ui.t_with(
+            "errors.rate_limited_wait",
+            "minutes",
+            &secs.div_ceil(60).to_string(),
+        ),
         None => translate_code(&ui, info.code, ""),
     };
     let page = ErrorPage {

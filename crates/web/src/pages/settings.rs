@@ -73,7 +73,10 @@ impl SettingsPage {
     }
 
     fn language_options(&self) -> Vec<(&'static str, &'static str)> {
-        Locale::ALL.iter().map(|l| (l.tag(), l.native_name())).collect()
+        Locale::ALL
+            .iter()
+            .map(|l| (l.tag(), l.native_name()))
+            .collect()
     }
 
     fn section_is(&self, s: &str) -> bool {
@@ -103,7 +106,9 @@ async fn build(
     let account = state.services.accounts.me(viewer).await?;
     let tokens = state.services.accounts.personal_tokens(viewer).await?;
     let notice = match notice_key {
-        Some(k @ ("profile" | "password" | "token_revoked")) => ui.t(&format!("settings.saved.{k}")).into_owned(),
+        Some(k @ ("profile" | "password" | "token_revoked")) => {
+            ui.t(&format!("settings.saved.{k}")).into_owned()
+        }
         _ => String::new(),
     };
     Ok(SettingsPage {
