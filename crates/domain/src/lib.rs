@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod locale;
+pub mod social;
 pub mod time;
 pub mod validation;
 

@@ -191,7 +191,7 @@ impl AccountService {
         if login.is_empty() || cmd.password.is_empty() {
             return Err(ServiceError::InvalidCredentials);
         }
-        self.limiter.check_login(ip, &login)?;
+        self.limiter.check_login_ip(ip)?;
         let user = {
             let mut h = self.db.read().await?;
             if login.contains('@') {
@@ -200,6 +200,11 @@ impl AccountService {
                 accounts::find_by_username(h.conn(), &login).await?
             }
         };
+        // One budget per account however it is named, so alternating username and email gains nothing.
+        let account_key = user
+            .as_ref()
+            .map_or(login, |u| u.username.to_ascii_lowercase());
+        self.limiter.check_login_account(&account_key)?;
         let ok =
             passwords::verify(cmd.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let user = match user {
@@ -361,6 +366,7 @@ impl AccountService {
         let update = ProfileUpdate {
             display_name: display_name.as_ref().map(DisplayName::as_str),
             bio: bio.as_deref(),
+            website: None,
             kind,
             locale: patch.locale.map(|l| l.map(Locale::tag)),
         };

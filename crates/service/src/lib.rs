@@ -3,9 +3,11 @@
 
 pub mod accounts;
 mod error;
+pub mod media;
 mod passwords;
 pub mod rate_limit;
 mod secrets;
+pub mod social;
 
 pub use accounts::{AccountService, Viewer};
 pub use error::{ServiceError, ServiceResult};
@@ -20,19 +22,28 @@ use std::sync::Arc;
 pub struct Services {
     pub db: Db,
     pub accounts: AccountService,
+    pub social: social::SocialService,
+    /// Image uploads: storage, the processing pipeline and its limits.
+    pub media: Arc<media::Media>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ServiceConfig {
     pub rate_limits: RateLimitConfig,
+    pub discover: souk_domain::social::DiscoverWeights,
+    pub media: media::MediaConfig,
 }
 
 impl Services {
-    pub fn new(db: Db, config: &ServiceConfig) -> Self {
+    /// Fails only when the media folder cannot be created or opened.
+    pub fn new(db: Db, config: &ServiceConfig) -> ServiceResult<Self> {
         let limiter = Arc::new(RateLimiter::new(&config.rate_limits));
-        Self {
+        let media = Arc::new(media::Media::new(config.media.clone())?);
+        Ok(Self {
             accounts: AccountService::new(db.clone(), limiter),
+            social: social::SocialService::new(db.clone(), config.discover, media.clone()),
+            media,
             db,
-        }
+        })
     }
 }

@@ -117,10 +117,15 @@ impl RateLimiter {
         }
     }
 
-    /// Both the address and the targeted account must have budget left, so neither one IP spraying many
-    /// accounts nor many IPs hammering one account gets through.
-    pub fn check_login(&self, ip: IpAddr, account_key: &str) -> ServiceResult<()> {
-        self.check(&self.login_ip, &ip)?;
+    /// A log-in needs budget left for both its address and its account (see
+    /// [`RateLimiter::check_login_account`]), so neither one IP spraying many accounts nor many IPs
+    /// hammering one account gets through.
+    pub fn check_login_ip(&self, ip: IpAddr) -> ServiceResult<()> {
+        self.check(&self.login_ip, &ip)
+    }
+
+    /// `account_key` names the account the same way whether it was addressed by username or email.
+    pub fn check_login_account(&self, account_key: &str) -> ServiceResult<()> {
         self.check(&self.login_account, &account_key.to_owned())
     }
 

@@ -43,8 +43,14 @@ impl App {
             db.clone(),
             &ServiceConfig {
                 rate_limits: config.rate_limits(),
+                discover: Default::default(),
+                media: souk_service::media::MediaConfig {
+                    dir: config.media_dir(),
+                    ..Default::default()
+                },
             },
-        );
+        )
+        .context("cannot open the media store")?;
         Ok(App {
             config,
             db,

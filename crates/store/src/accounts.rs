@@ -17,6 +17,11 @@ pub struct UserRecord {
     pub locale: Option<String>,
     pub suspended_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    pub website: String,
+    pub avatar_key: Option<String>,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub posts_count: i64,
 }
 
 type Row = (
@@ -31,9 +36,15 @@ type Row = (
     Option<String>,
     Option<i64>,
     i64,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    i64,
 );
 
-const COLUMNS: &str = "id, username, email, password_hash, kind, role, display_name, bio, locale, suspended_at, created_at";
+const COLUMNS: &str = "id, username, email, password_hash, kind, role, display_name, bio, locale, suspended_at, created_at, \
+     website, avatar_key, followers_count, following_count, posts_count";
 
 fn from_row(r: Row) -> UserRecord {
     UserRecord {
@@ -48,6 +59,11 @@ fn from_row(r: Row) -> UserRecord {
         locale: r.8,
         suspended_at: r.9.map(Timestamp::from_micros),
         created_at: Timestamp::from_micros(r.10),
+        website: r.11,
+        avatar_key: r.12,
+        followers_count: r.13,
+        following_count: r.14,
+        posts_count: r.15,
     }
 }
 
@@ -132,6 +148,7 @@ pub async fn count(c: Conn<'_>) -> StoreResult<i64> {
 pub struct ProfileUpdate<'a> {
     pub display_name: Option<&'a str>,
     pub bio: Option<&'a str>,
+    pub website: Option<&'a str>,
     pub kind: Option<AccountKind>,
     /// `Some(None)` clears the saved language so the browser's preference applies again.
     pub locale: Option<Option<&'a str>>,
@@ -150,7 +167,8 @@ pub async fn update_profile(
          bio = COALESCE($3, bio), \
          kind = COALESCE($4, kind), \
          locale = CASE WHEN $5 THEN $6 ELSE locale END, \
-         updated_at = $7 \
+         updated_at = $7, \
+         website = COALESCE($8, website) \
          WHERE id = $1";
     on_conn!(c, c => sqlx::query(SQL)
         .bind(id)
@@ -160,10 +178,58 @@ pub async fn update_profile(
         .bind(p.locale.is_some())
         .bind(p.locale.flatten())
         .bind(now.as_micros())
+        .bind(p.website)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+pub async fn set_avatar(c: Conn<'_>, id: i64, key: Option<&str>) -> StoreResult<()> {
+    on_conn!(c, c => sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
+        .bind(id).bind(key).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_suspended(c: Conn<'_>, id: i64, at: Option<Timestamp>) -> StoreResult<()> {
+    on_conn!(c, c => sqlx::query("UPDATE users SET suspended_at = $2 WHERE id = $1")
+        .bind(id).bind(at.map(Timestamp::as_micros)).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Ids and usernames for a set of lower-cased usernames (mentions).
+pub async fn ids_by_usernames(c: Conn<'_>, keys: &[String]) -> StoreResult<Vec<(i64, String)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, username FROM users WHERE suspended_at IS NULL AND username_key IN ({})",
+        crate::posts::placeholders(1, keys.len())
+    );
+    let rows: Vec<(i64, String)> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for k in keys {
+            q = q.bind(k.as_str());
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
+}
+
+/// Users by id (for follower lists and notification actors).
+pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<UserRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = const_format_select(&format!("WHERE id IN ({})", crate::posts::placeholders(1, ids.len())));
+    let rows: Vec<Row> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 pub async fn set_password_hash(

@@ -8,6 +8,11 @@ mod error;
 mod migrations;
 
 pub mod accounts;
+pub mod comments;
+pub mod follows;
+pub mod notifications;
+pub mod posts;
+pub mod reports;
 pub mod tokens;
 
 pub use db::{Backend, Conn, ConnectOptions, Db, Handle, Tx};

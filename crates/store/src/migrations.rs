@@ -21,6 +21,7 @@ macro_rules! migrations {
 
 migrations! {
     1 => "0001_accounts",
+    2 => "0002_social",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use souk_domain::{FieldError, Locale};
 use souk_service::accounts::{Account, ProfilePatch, SignUp};
 use utoipa::ToSchema;
+use super::views::ProfileViewJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -201,20 +202,22 @@ async fn patch_me(
     apply_patch(&state, &viewer, req).await
 }
 
-/// A public profile. Usernames match regardless of case.
+/// A public profile with counters and your relationship to it. Usernames match regardless of case;
+/// someone who blocked you answers 404.
 #[utoipa::path(
     get,
     path = "/api/v1/users/{username}",
     tag = "accounts",
     params(("username" = String, Path, description = "Username, any case")),
-    responses((status = 200, body = ProfileJson), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ProfileViewJson), (status = 404, body = ErrorBody))
 )]
 async fn get_user(
     State(state): State<AppState>,
+    ctx: crate::context::RequestCtx,
     Path(username): Path<String>,
-) -> ApiResult<axum::Json<ProfileJson>> {
-    let profile = state.services.accounts.profile(&username).await?;
-    Ok(axum::Json(ProfileJson::from(&profile)))
+) -> ApiResult<axum::Json<ProfileViewJson>> {
+    let profile = state.services.social.profile(ctx.viewer.as_ref(), &username).await?;
+    Ok(axum::Json(ProfileViewJson::from(&profile)))
 }
 
 /// Update a profile; only its owner may, anyone else gets 403 `forbidden`.

@@ -1,9 +1,15 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
+mod feeds;
+mod moderation;
+mod notifications;
 mod ops;
+pub(crate) mod posts;
 mod sessions;
+mod social;
 mod tokens;
+pub(crate) mod views;
 
 pub use ops::ops_router;
 
@@ -30,6 +36,11 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "accounts", description = "Sign-up, profiles and the signed-in account"),
         (name = "sessions", description = "Logging in and out"),
         (name = "tokens", description = "Personal access tokens"),
+        (name = "social", description = "Follows, blocks and profiles' posts"),
+        (name = "posts", description = "Posts, likes, saves, shares and comments"),
+        (name = "feeds", description = "Home, Discover, hashtags and saved posts"),
+        (name = "notifications", description = "Notifications"),
+        (name = "moderation", description = "Reports and the operator's queue"),
         (name = "ops", description = "Health and readiness"),
     ),
 )]
@@ -53,16 +64,32 @@ impl Modify for SecuritySchemes {
     }
 }
 
-fn api_routes() -> OpenApiRouter<AppState> {
+fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(accounts::routes())
         .merge(sessions::routes())
         .merge(tokens::routes())
+        .merge(social::routes())
+        .merge(posts::routes(upload_limit))
+        .merge(feeds::routes())
+        .merge(notifications::routes())
+        .merge(moderation::routes())
         .merge(ops::documented_routes())
 }
 
+/// Body limit for photo uploads: ten photos at the per-photo limit plus room for the form fields.
+pub fn upload_limit(state: &AppState) -> usize {
+    state
+        .services
+        .media
+        .config
+        .max_upload_bytes
+        .saturating_mul(souk_domain::social::MAX_IMAGES)
+        .saturating_add(1024 * 1024)
+}
+
 pub fn router(state: AppState) -> (Router, OpenApiDoc) {
-    let (router, openapi) = api_routes().split_for_parts();
+    let (router, openapi) = api_routes(upload_limit(&state)).split_for_parts();
     let router = router
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .with_state(state);
@@ -70,7 +97,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
 }
 
 pub fn openapi_only() -> OpenApiDoc {
-    api_routes().into_openapi()
+    api_routes(0).into_openapi()
 }
 
 async fn api_not_found() -> impl IntoResponse {

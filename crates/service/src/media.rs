@@ -1,0 +1,815 @@
+//! Uploaded images: checked, decoded with limits, turned upright, stripped of metadata and stored with
+//! display-sized variants.
+//!
+//! What leaves the server is always an image Souk encoded itself: the uploaded bytes are never stored, so
+//! EXIF (camera serial numbers, GPS position), XMP and comments cannot leak. The colour profile (ICC) is
+//! kept because it is colour data, not data about the person: without it wide-gamut phone photos (Display
+//! P3) look washed out.
+//!
+//! Accepted formats: JPEG, PNG and WebP, sniffed from magic bytes (the file name and the client's
+//! `Content-Type` are ignored). HEIC/HEIF, what iPhones save by default, is refused with a hint to send a
+//! JPEG: the only decoders are bindings to C libraries (libheif with libde265), and there is no maintained
+//! pure-Rust HEVC decoder to use instead. iOS converts to JPEG when a photo is picked in a browser anyway.
+//!
+//! Keys: `img/<random id>/orig.jpg` plus `320.jpg`, `640.jpg` and `1080.jpg` (only widths up to the
+//! original's; never upscaled). Images with real transparency use `.png` throughout.
+
+use crate::ServiceError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::imageops::FilterType;
+use image::{
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError, ImageFormat,
+    ImageReader, Limits,
+};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use souk_domain::FieldError;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::sync::Semaphore;
+
+/// Widths of the display variants, smallest first.
+pub const VARIANT_WIDTHS: [u32; 3] = [320, 640, 1080];
+/// Longest accepted side in pixels, whatever the pixel budget (JPEG cannot encode more than 65 535).
+pub const MAX_SIDE: u32 = 30_000;
+const ORIGINAL_JPEG_QUALITY: u8 = 90;
+const VARIANT_JPEG_QUALITY: u8 = 82;
+/// The form field uploads are reported against.
+const FIELD: &str = "images";
+
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// Largest accepted upload in bytes (default 20 MiB).
+    pub max_upload_bytes: usize,
+    /// Largest accepted width × height (default 40 megapixels), checked from the header before decoding.
+    pub max_image_pixels: u64,
+    /// Folder holding the stored objects.
+    pub dir: PathBuf,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 20 * 1024 * 1024,
+            max_image_pixels: 40_000_000,
+            dir: PathBuf::from("souk-data/media"),
+        }
+    }
+}
+
+/// Why an image was refused or could not be stored. [`MediaError::code`] is stable.
+#[derive(Debug, Error)]
+pub enum MediaError {
+    #[error("The image is larger than {} MB.", max_bytes / (1024 * 1024))]
+    TooLarge { max_bytes: usize },
+    #[error("{}", match hint {
+        Some(h) => format!("{h} images are not supported. Upload a JPEG, PNG or WebP image."),
+        None => "This file is not a supported image. Upload a JPEG, PNG or WebP image.".to_owned(),
+    })]
+    UnsupportedFormat { hint: Option<&'static str> },
+    #[error("The image is {width}×{height} pixels; at most {} megapixels are accepted.", max_pixels / 1_000_000)]
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error("The image could not be read; the file may be damaged or incomplete.")]
+    DecodeFailed(String),
+    #[error("media storage failed: {0}")]
+    Storage(String),
+    #[error("image processing failed: {0}")]
+    Internal(String),
+}
+
+impl MediaError {
+    /// Stable snake_case code clients and translations key on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MediaError::TooLarge { .. } => "image_too_large",
+            MediaError::UnsupportedFormat { .. } => "image_unsupported_format",
+            MediaError::TooManyPixels { .. } => "image_too_many_pixels",
+            MediaError::DecodeFailed(_) => "image_decode_failed",
+            MediaError::Storage(_) => "media_storage_failed",
+            MediaError::Internal(_) => "media_internal",
+        }
+    }
+
+    /// Whether the uploader caused it (and can fix it) rather than the server.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, MediaError::Storage(_) | MediaError::Internal(_))
+    }
+}
+
+impl From<MediaError> for ServiceError {
+    fn from(e: MediaError) -> Self {
+        if e.is_user_error() {
+            ServiceError::Validation(vec![FieldError::new(FIELD, e.code(), e.to_string())])
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<object_store::Error> for MediaError {
+    fn from(e: object_store::Error) -> Self {
+        MediaError::Storage(e.to_string())
+    }
+}
+
+/// Media store, pipeline and limits together: what [`crate::Services`] carries.
+pub struct Media {
+    pub config: MediaConfig,
+    pub store: MediaStore,
+    pub pipeline: ImagePipeline,
+}
+
+impl Media {
+    /// Creates `config.dir` if needed and opens the local store there.
+    pub fn new(config: MediaConfig) -> Result<Media, MediaError> {
+        let store = MediaStore::local(&config.dir)?;
+        let pipeline = ImagePipeline::new(store.clone(), &config);
+        Ok(Media {
+            config,
+            store,
+            pipeline,
+        })
+    }
+}
+
+/// Stored objects by key (`img/<id>/640.jpg`). Cheap to clone.
+///
+/// Only the local folder backend is compiled in. S3-compatible storage is one feature flag away
+/// (`object_store`'s `aws` feature) plus a constructor here building `AmazonS3Builder`; nothing else
+/// changes, since everything goes through `dyn ObjectStore`.
+#[derive(Clone)]
+pub struct MediaStore {
+    inner: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MediaStore({})", self.inner)
+    }
+}
+
+impl MediaStore {
+    /// A store in a local folder, created if missing.
+    pub fn local(dir: &std::path::Path) -> Result<MediaStore, MediaError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            MediaError::Storage(format!("cannot create media folder {}: {e}", dir.display()))
+        })?;
+        let fs = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
+        Ok(MediaStore {
+            inner: Arc::new(fs),
+        })
+    }
+
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), MediaError> {
+        let path = parse_key(key).ok_or_else(|| MediaError::Storage(format!("bad key {key:?}")))?;
+        self.inner.put(&path, PutPayload::from(bytes)).await?;
+        Ok(())
+    }
+
+    /// The object's bytes, or `None` when there is no such key (or the key is not a valid one).
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, MediaError> {
+        let Some(path) = parse_key(key) else {
+            return Ok(None);
+        };
+        match self.inner.get(&path).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes every object under `prefix` (all variants of one image: `img/<id>`). Missing is fine.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<(), MediaError> {
+        let path = parse_key(prefix)
+            .filter(|p| p.parts().count() > 0)
+            .ok_or_else(|| MediaError::Storage(format!("bad prefix {prefix:?}")))?;
+        let locations = self
+            .inner
+            .list(Some(&path))
+            .map_ok(|meta| meta.location)
+            .boxed();
+        let results: Vec<_> = self.inner.delete_stream(locations).collect().await;
+        for result in results {
+            match result {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A store path from a key; `None` for anything that could escape or is not a plain relative key.
+fn parse_key(key: &str) -> Option<StorePath> {
+    if key.starts_with('/') || key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        return None;
+    }
+    StorePath::parse(key).ok()
+}
+
+/// Content type for a stored key, from its extension.
+pub fn content_type_for_key(key: &str) -> Option<&'static str> {
+    match key.rsplit_once('.')?.1 {
+        "jpg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        _ => None,
+    }
+}
+
+/// What [`ImagePipeline::ingest`] stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImage {
+    /// `img/<id>`; objects live at `<key_prefix>/orig.<ext>` and `<key_prefix>/<width>.<ext>`.
+    pub key_prefix: String,
+    /// Size of the stored original, after EXIF orientation was applied.
+    pub width: u32,
+    pub height: u32,
+    /// `image/jpeg`, or `image/png` when the image has transparency; the same for every variant.
+    pub content_type: &'static str,
+    /// Widths of the stored display variants, ascending; only widths up to `width`.
+    pub variants: Vec<u32>,
+}
+
+impl StoredImage {
+    pub fn extension(&self) -> &'static str {
+        if self.content_type == "image/png" {
+            "png"
+        } else {
+            "jpg"
+        }
+    }
+
+    pub fn original_key(&self) -> String {
+        format!("{}/orig.{}", self.key_prefix, self.extension())
+    }
+
+    pub fn variant_key(&self, width: u32) -> String {
+        format!("{}/{width}.{}", self.key_prefix, self.extension())
+    }
+
+    /// The smallest stored image at least `width` wide (the original when no variant is).
+    pub fn key_for_width(&self, width: u32) -> String {
+        match self.variants.iter().find(|&&w| w >= width) {
+            Some(&w) => self.variant_key(w),
+            None => self.original_key(),
+        }
+    }
+}
+
+/// Checks, decodes and stores uploads.
+pub struct ImagePipeline {
+    store: MediaStore,
+    max_upload_bytes: usize,
+    max_image_pixels: u64,
+    /// Decoding a 40-megapixel photo takes a few hundred MB; bound how many run at once.
+    permits: Arc<Semaphore>,
+}
+
+impl ImagePipeline {
+    pub fn new(store: MediaStore, config: &MediaConfig) -> ImagePipeline {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ImagePipeline {
+            store,
+            max_upload_bytes: config.max_upload_bytes,
+            max_image_pixels: config.max_image_pixels,
+            permits: Arc::new(Semaphore::new(cpus.max(1))),
+        }
+    }
+
+    /// Validates, re-encodes and stores an uploaded image with its display variants.
+    pub async fn ingest(&self, bytes: &[u8]) -> Result<StoredImage, MediaError> {
+        if bytes.len() > self.max_upload_bytes {
+            return Err(MediaError::TooLarge {
+                max_bytes: self.max_upload_bytes,
+            });
+        }
+        let format = sniff(bytes)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| MediaError::Internal(e.to_string()))?;
+        let input = bytes.to_vec();
+        let max_pixels = self.max_image_pixels;
+        let processed = tokio::task::spawn_blocking(move || process(&input, format, max_pixels))
+            .await
+            .map_err(|e| MediaError::Internal(format!("image task failed: {e}")))??;
+
+        let key_prefix = format!("img/{}", random_id()?);
+        let ext = processed.extension;
+        let mut objects = vec![(format!("{key_prefix}/orig.{ext}"), processed.original)];
+        for (w, data) in processed.variants.iter() {
+            objects.push((format!("{key_prefix}/{w}.{ext}"), data.clone()));
+        }
+        for (key, data) in objects {
+            if let Err(e) = self.store.put(&key, data).await {
+                // Leave nothing half-stored behind; the original error is the one worth reporting.
+                let _ = self.store.delete_prefix(&key_prefix).await;
+                return Err(e);
+            }
+        }
+        Ok(StoredImage {
+            key_prefix,
+            width: processed.width,
+            height: processed.height,
+            content_type: processed.content_type,
+            variants: processed.variants.iter().map(|(w, _)| *w).collect(),
+        })
+    }
+}
+
+fn random_id() -> Result<String, MediaError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| MediaError::Internal(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The format from the first bytes; only formats Souk accepts pass.
+fn sniff(bytes: &[u8]) -> Result<ImageFormat, MediaError> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Ok(ImageFormat::Jpeg);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok(ImageFormat::Png);
+    }
+    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Ok(ImageFormat::WebP);
+    }
+    // ISO base media files (HEIC, AVIF) start with a size and an `ftyp` box naming the brand.
+    let hint = if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        match &bytes[8..12] {
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                Some("HEIC")
+            }
+            b"avif" | b"avis" => Some("AVIF"),
+            _ => None,
+        }
+    } else if bytes.starts_with(b"GIF8") {
+        Some("GIF")
+    } else {
+        None
+    };
+    Err(MediaError::UnsupportedFormat { hint })
+}
+
+struct Processed {
+    width: u32,
+    height: u32,
+    content_type: &'static str,
+    extension: &'static str,
+    original: Bytes,
+    variants: Vec<(u32, Bytes)>,
+}
+
+/// The CPU-heavy part, run on a blocking thread.
+fn process(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Processed, MediaError> {
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(MediaError::DecodeFailed("JPEG data ends before its end marker".into()));
+    }
+    // Decoders hold the decoded frame plus working buffers; 16-bit RGBA is 8 bytes a pixel.
+    let max_alloc = max_pixels.saturating_mul(8).saturating_add(64 * 1024 * 1024);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(max_alloc);
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits);
+    // Building the decoder parses the header only; no pixel buffer exists yet.
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| decode_error(e, max_pixels))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(MediaError::TooManyPixels {
+            width,
+            height,
+            max_pixels,
+        });
+    }
+    if decoder.total_bytes() > max_alloc {
+        return Err(MediaError::TooManyPixels {
+            width,
+            height,
+            max_pixels,
+        });
+    }
+    let icc = decoder.icc_profile().ok().flatten();
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, max_pixels))?;
+    img.apply_orientation(orientation);
+
+    let alpha = img.color().has_alpha() && has_transparency(&img);
+    let img = if alpha {
+        DynamicImage::ImageRgba8(img.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(img.into_rgb8())
+    };
+    let (width, height) = (img.width(), img.height());
+    let original = encode(&img, alpha, ORIGINAL_JPEG_QUALITY, icc.as_deref())?;
+
+    // Largest first, each from the previous one: far cheaper than resizing the full original three times,
+    // and a 3-lobe Lanczos from a still much larger source loses nothing visible.
+    let mut variants = Vec::new();
+    let mut source = img;
+    for &w in VARIANT_WIDTHS.iter().rev().filter(|&&w| w <= width) {
+        let resized = if w == source.width() {
+            // Same size: only the lighter encoding differs.
+            source.clone()
+        } else {
+            source.resize_exact(w, scaled_height(width, height, w), FilterType::Lanczos3)
+        };
+        variants.push((w, encode(&resized, alpha, VARIANT_JPEG_QUALITY, icc.as_deref())?));
+        source = resized;
+    }
+    variants.reverse();
+    Ok(Processed {
+        width,
+        height,
+        content_type: if alpha { "image/png" } else { "image/jpeg" },
+        extension: if alpha { "png" } else { "jpg" },
+        original,
+        variants,
+    })
+}
+
+fn scaled_height(width: u32, height: u32, new_width: u32) -> u32 {
+    let h = (u64::from(height) * u64::from(new_width) + u64::from(width) / 2) / u64::from(width);
+    u32::try_from(h).unwrap_or(u32::MAX).max(1)
+}
+
+fn decode_error(e: ImageError, max_pixels: u64) -> MediaError {
+    match e {
+        ImageError::Limits(_) => MediaError::TooManyPixels {
+            width: 0,
+            height: 0,
+            max_pixels,
+        },
+        ImageError::Unsupported(_) => MediaError::UnsupportedFormat { hint: None },
+        other => MediaError::DecodeFailed(other.to_string()),
+    }
+}
+
+/// Whether any pixel is not fully opaque (a PNG with an alpha channel is often opaque throughout).
+fn has_transparency(img: &DynamicImage) -> bool {
+    match img {
+        DynamicImage::ImageRgba8(b) => b.pixels().any(|p| p.0[3] < u8::MAX),
+        DynamicImage::ImageLumaA8(b) => b.pixels().any(|p| p.0[1] < u8::MAX),
+        other => other.to_rgba8().pixels().any(|p| p.0[3] < u8::MAX),
+    }
+}
+
+fn encode(
+    img: &DynamicImage,
+    png: bool,
+    quality: u8,
+    icc: Option<&[u8]>,
+) -> Result<Bytes, MediaError> {
+    let mut out = Vec::new();
+    let (w, h) = (img.width(), img.height());
+    let result = if png {
+        let mut enc = PngEncoder::new(&mut out);
+        if let Some(icc) = icc {
+            let _ = enc.set_icc_profile(icc.to_vec());
+        }
+        enc.write_image(img.as_bytes(), w, h, ExtendedColorType::Rgba8)
+    } else {
+        let mut enc = JpegEncoder::new_with_quality(&mut out, quality);
+        if let Some(icc) = icc {
+            let _ = enc.set_icc_profile(icc.to_vec());
+        }
+        enc.write_image(img.as_bytes(), w, h, ExtendedColorType::Rgb8)
+    };
+    result.map_err(|e| MediaError::Internal(format!("encoding failed: {e}")))?;
+    Ok(Bytes::from(out))
+}
+
+/// Walks the JPEG marker segments and entropy-coded scans up to the end-of-image marker.
+///
+/// The `image` crate decodes JPEG leniently (like browsers it paints missing data grey), so a cut-off
+/// upload would otherwise be stored as a half-grey picture. Data after the end marker (camera trailers,
+/// MPF secondary images) is fine.
+fn jpeg_is_complete(b: &[u8]) -> bool {
+    let mut i = 2; // past SOI
+    loop {
+        // Find the next marker, skipping fill bytes.
+        while i < b.len() && b[i] != 0xFF {
+            i += 1;
+        }
+        while i < b.len() && b[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = b.get(i) else {
+            return false;
+        };
+        i += 1;
+        match marker {
+            0xD9 => return true,                  // EOI
+            0x01 | 0xD0..=0xD7 | 0x00 => continue, // standalone markers, stray stuffing
+            _ => {}
+        }
+        let (Some(&hi), Some(&lo)) = (b.get(i), b.get(i + 1)) else {
+            return false;
+        };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        if len < 2 {
+            return false;
+        }
+        i += len;
+        if i > b.len() {
+            return false;
+        }
+        if marker == 0xDA {
+            // Entropy-coded data: runs until a marker that is neither byte stuffing (FF 00) nor a restart.
+            loop {
+                while i < b.len() && b[i] != 0xFF {
+                    i += 1;
+                }
+                match b.get(i + 1) {
+                    None => return false,
+                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => i += if b[i + 1] == 0xFF { 1 } else { 2 },
+                    Some(_) => break,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    fn pipeline(dir: &std::path::Path) -> ImagePipeline {
+        let config = MediaConfig {
+            dir: dir.to_path_buf(),
+            ..MediaConfig::default()
+        };
+        Media::new(config).unwrap().pipeline
+    }
+
+    /// A little-endian TIFF block: IFD0 with Orientation and a pointer to a GPS IFD with a latitude ref.
+    fn exif_with_orientation_and_gps(orientation: u16) -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend_from_slice(b"II*\0");
+        t.extend_from_slice(&8u32.to_le_bytes());
+        // IFD0 at 8: 2 entries (2 + 2*12 + 4 = 30 bytes), GPS IFD at 38.
+        t.extend_from_slice(&2u16.to_le_bytes());
+        t.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+        t.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+        t.extend_from_slice(&1u32.to_le_bytes());
+        t.extend_from_slice(&orientation.to_le_bytes());
+        t.extend_from_slice(&[0, 0]);
+        t.extend_from_slice(&0x8825u16.to_le_bytes()); // GPSInfo
+        t.extend_from_slice(&4u16.to_le_bytes()); // LONG
+        t.extend_from_slice(&1u32.to_le_bytes());
+        t.extend_from_slice(&38u32.to_le_bytes());
+        t.extend_from_slice(&0u32.to_le_bytes()); // no IFD1
+        // GPS IFD: GPSLatitudeRef = "N".
+        t.extend_from_slice(&1u16.to_le_bytes());
+        t.extend_from_slice(&0x0001u16.to_le_bytes());
+        t.extend_from_slice(&2u16.to_le_bytes()); // ASCII
+        t.extend_from_slice(&2u32.to_le_bytes());
+        t.extend_from_slice(b"N\0\0\0");
+        t.extend_from_slice(&0u32.to_le_bytes());
+        t
+    }
+
+    fn jpeg(img: &RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = JpegEncoder::new_with_quality(&mut out, 95);
+        if let Some(exif) = exif {
+            enc.set_exif_metadata(exif).unwrap();
+        }
+        enc.write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    async fn read(store: &MediaStore, key: &str) -> Vec<u8> {
+        store.get(key).await.unwrap().unwrap().to_vec()
+    }
+
+    #[tokio::test]
+    async fn exif_is_stripped_and_orientation_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        // 400x200, left half red, right half blue. Orientation 6 means "rotate 90° clockwise to view".
+        let img = RgbImage::from_fn(400, 200, |x, _| {
+            if x < 200 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) }
+        });
+        let upload = jpeg(&img, Some(exif_with_orientation_and_gps(6)));
+        assert!(contains(&upload, b"Exif\0\0"), "test input must carry EXIF");
+
+        let stored = p.ingest(&upload).await.unwrap();
+        assert_eq!((stored.width, stored.height), (200, 400));
+        assert_eq!(stored.content_type, "image/jpeg");
+        assert_eq!(stored.variants, vec![]);
+
+        let orig = read(&p.store, &stored.original_key()).await;
+        assert_ne!(orig, upload);
+        assert!(!contains(&orig, b"Exif"), "EXIF must not survive");
+        let decoded = image::load_from_memory(&orig).unwrap().to_rgb8();
+        assert_eq!(decoded.dimensions(), (200, 400));
+        // After a clockwise turn the left (red) half is on top.
+        assert!(decoded.get_pixel(100, 50).0[0] > 150);
+        assert!(decoded.get_pixel(100, 350).0[2] > 150);
+    }
+
+    #[tokio::test]
+    async fn variants_are_stored_below_the_original_width_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        let img = RgbImage::from_fn(700, 350, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let stored = p.ingest(&jpeg(&img, None)).await.unwrap();
+        assert_eq!(stored.variants, vec![320, 640]);
+        assert!(stored.key_prefix.starts_with("img/"));
+        for (w, h) in [(320, 160), (640, 320)] {
+            let v = read(&p.store, &stored.variant_key(w)).await;
+            let d = image::load_from_memory(&v).unwrap();
+            assert_eq!((d.width(), d.height()), (w, h));
+        }
+        assert_eq!(p.store.get(&stored.variant_key(1080)).await.unwrap(), None);
+        assert_eq!(stored.key_for_width(1080), stored.original_key());
+        assert_eq!(stored.key_for_width(400), stored.variant_key(640));
+
+        let small = RgbImage::from_pixel(200, 100, Rgb([1, 2, 3]));
+        let stored = p.ingest(&jpeg(&small, None)).await.unwrap();
+        assert!(stored.variants.is_empty());
+        let orig = read(&p.store, &stored.original_key()).await;
+        let d = image::load_from_memory(&orig).unwrap();
+        assert_eq!((d.width(), d.height()), (200, 100));
+    }
+
+    #[tokio::test]
+    async fn transparent_png_stays_png_and_opaque_png_becomes_jpeg() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        let encode_png = |img: &RgbaImage| {
+            let mut out = Vec::new();
+            PngEncoder::new(&mut out)
+                .write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgba8)
+                .unwrap();
+            out
+        };
+        let clear = RgbaImage::from_fn(400, 400, |x, _| Rgba([0, 128, 0, if x < 200 { 0 } else { 255 }]));
+        let stored = p.ingest(&encode_png(&clear)).await.unwrap();
+        assert_eq!(stored.content_type, "image/png");
+        assert_eq!(stored.variants, vec![320]);
+        assert!(stored.original_key().ends_with("/orig.png"));
+        let v = read(&p.store, &stored.variant_key(320)).await;
+        assert!(image::load_from_memory(&v).unwrap().color().has_alpha());
+
+        let opaque = RgbaImage::from_pixel(100, 100, Rgba([10, 20, 30, 255]));
+        let stored = p.ingest(&encode_png(&opaque)).await.unwrap();
+        assert_eq!(stored.content_type, "image/jpeg");
+    }
+
+    /// A PNG that claims 11 000 × 11 000 pixels but holds a few hundred bytes: a decompression bomb.
+    fn png_bomb(side: u32) -> Vec<u8> {
+        fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            out.extend_from_slice(kind);
+            out.extend_from_slice(data);
+            let mut crc_input = kind.to_vec();
+            crc_input.extend_from_slice(data);
+            out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+        }
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&side.to_be_bytes());
+        ihdr.extend_from_slice(&side.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
+        // A zlib stream header plus a few stored zero bytes: plenty for the header check to act on.
+        let idat = [0x78, 0x01, 0x01, 0x04, 0x00, 0xFB, 0xFF, 0, 0, 0, 0];
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        chunk(&mut out, b"IHDR", &ihdr);
+        chunk(&mut out, b"IDAT", &idat);
+        chunk(&mut out, b"IEND", &[]);
+        out
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[tokio::test]
+    async fn decompression_bomb_is_refused_from_the_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        let bomb = png_bomb(11_000);
+        assert!(bomb.len() < 200);
+        let err = p.ingest(&bomb).await.unwrap_err();
+        assert_eq!(err.code(), "image_too_many_pixels", "{err}");
+        assert!(matches!(
+            err,
+            MediaError::TooManyPixels { width: 11_000, height: 11_000, .. }
+        ));
+        // Nothing was stored.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn random_bytes_are_an_unsupported_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        let err = p.ingest(&noise).await.unwrap_err();
+        assert_eq!(err.code(), "image_unsupported_format");
+        assert_eq!(p.ingest(b"").await.unwrap_err().code(), "image_unsupported_format");
+
+        let mut heic = vec![0, 0, 0, 24];
+        heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+        let err = p.ingest(&heic).await.unwrap_err();
+        assert_eq!(err.code(), "image_unsupported_format");
+        assert!(err.to_string().contains("HEIC"));
+    }
+
+    #[tokio::test]
+    async fn truncated_jpeg_fails_to_decode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        let img = RgbImage::from_fn(300, 300, |x, y| Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 40]));
+        let full = jpeg(&img, None);
+        assert!(jpeg_is_complete(&full));
+        for cut in [full.len() / 2, full.len() - 2, 40] {
+            let err = p.ingest(&full[..cut]).await.unwrap_err();
+            assert_eq!(err.code(), "image_decode_failed", "cut at {cut}: {err}");
+        }
+        // Trailing data after the end marker is fine.
+        let mut trailer = full.clone();
+        trailer.extend_from_slice(b"SEFT trailer");
+        assert!(p.ingest(&trailer).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn oversized_upload_is_refused_before_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = MediaConfig {
+            max_upload_bytes: 1000,
+            dir: dir.path().to_path_buf(),
+            ..MediaConfig::default()
+        };
+        let media = Media::new(config).unwrap();
+        let err = media.pipeline.ingest(&[0u8; 1001]).await.unwrap_err();
+        assert_eq!(err.code(), "image_too_large");
+        match ServiceError::from(err) {
+            ServiceError::Validation(fields) => {
+                assert_eq!(fields[0].field, "images");
+                assert_eq!(fields[0].code, "image_too_large");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn store_round_trip_and_prefix_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::local(dir.path()).unwrap();
+        store.put("img/a/orig.jpg", Bytes::from_static(b"1")).await.unwrap();
+        store.put("img/a/320.jpg", Bytes::from_static(b"2")).await.unwrap();
+        store.put("img/ab/orig.jpg", Bytes::from_static(b"3")).await.unwrap();
+        assert_eq!(store.get("img/a/320.jpg").await.unwrap(), Some(Bytes::from_static(b"2")));
+        assert_eq!(store.get("img/missing.jpg").await.unwrap(), None);
+        assert_eq!(store.get("img/../secret").await.unwrap(), None);
+        store.delete_prefix("img/a").await.unwrap();
+        assert_eq!(store.get("img/a/orig.jpg").await.unwrap(), None);
+        assert_eq!(store.get("img/a/320.jpg").await.unwrap(), None);
+        assert!(store.get("img/ab/orig.jpg").await.unwrap().is_some());
+        store.delete_prefix("img/nothing").await.unwrap();
+        assert!(store.delete_prefix("").await.is_err());
+        assert!(store.put("../escape", Bytes::new()).await.is_err());
+    }
+}
