@@ -31,6 +31,11 @@ pub struct ErrorInfo {
     pub retry_after: Option<u64>,
 }
 
+/// Left in response extensions by pages that render their own error (a form shown again with its
+/// problems), so the middleware keeps them instead of swapping in the generic error page.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderedPage;
+
 /// The JSON error envelope, for the OpenAPI document.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {

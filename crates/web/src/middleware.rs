@@ -5,7 +5,7 @@ use crate::context::{
     CSRF_COOKIE, RequestCtx, SESSION_COOKIE, bearer_token, cookie_value, negotiate_locale,
     set_cookie,
 };
-use crate::error::{AppError, ErrorInfo};
+use crate::error::{AppError, ErrorInfo, RenderedPage};
 use crate::state::{AppState, WebConfig};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
@@ -156,7 +156,9 @@ fn finish(
     started: Instant,
 ) -> Response {
     let status = res.status();
-    if status.is_client_error() || status.is_server_error() {
+    // A page that rendered its own error (a form with its problems marked) is already the answer.
+    let rendered = res.extensions().get::<RenderedPage>().is_some();
+    if (status.is_client_error() || status.is_server_error()) && !rendered {
         if res.extensions().get::<ErrorInfo>().is_none() {
             res = normalise_bare_error(res);
         }

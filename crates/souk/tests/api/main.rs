@@ -2,4 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod csrf;
+mod login;
+mod ops;
+mod pages;
+mod profiles;
+mod rate_limits;
+mod sessions;
+mod signup;
 mod smoke;
+mod support;

@@ -5,7 +5,7 @@ mod home;
 mod settings;
 
 use crate::context::RequestCtx;
-use crate::error::{AppError, ErrorInfo};
+use crate::error::{AppError, ErrorInfo, RenderedPage};
 use crate::i18n;
 use crate::state::AppState;
 use askama::Template;
@@ -169,7 +169,11 @@ fn translate_code(ui: &Ui, code: &str, fallback: &str) -> String {
 /// Renders a template, or a plain 500 if the template itself fails.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => {
+            let mut res = (status, Html(html)).into_response();
+            res.extensions_mut().insert(RenderedPage);
+            res
+        }
         Err(e) => {
             tracing::error!(error = %e, "template rendering failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
