@@ -161,6 +161,20 @@ impl SocialService {
         location: String,
         uploads: Vec<Upload>,
     ) -> ServiceResult<PostView> {
+        self.publish_as_of(viewer, caption, location, uploads, Timestamp::now()).await
+    }
+
+    /// [`Self::publish`] with an explicit publication time, for importing posts that already exist
+    /// elsewhere (and for demo data). Callers importing several posts must go oldest first, because
+    /// feeds page by id.
+    pub async fn publish_as_of(
+        &self,
+        viewer: &Viewer,
+        caption: String,
+        location: String,
+        uploads: Vec<Upload>,
+        at: Timestamp,
+    ) -> ServiceResult<PostView> {
         let placeholder = CreatePost {
             caption: caption.clone(),
             location: location.clone(),
@@ -199,7 +213,7 @@ impl SocialService {
                 })
                 .collect(),
         };
-        match self.create_post(viewer, cmd).await {
+        match self.create_post_at(viewer, cmd, at).await {
             Ok(v) => Ok(v),
             Err(e) => {
                 self.forget(prefixes.into_iter()).await;
@@ -378,8 +392,11 @@ impl SocialService {
 
     /// Creates a post from images already stored by the media pipeline.
     pub async fn create_post(&self, viewer: &Viewer, cmd: CreatePost) -> ServiceResult<PostView> {
+        self.create_post_at(viewer, cmd, Timestamp::now()).await
+    }
+
+    async fn create_post_at(&self, viewer: &Viewer, cmd: CreatePost, now: Timestamp) -> ServiceResult<PostView> {
         let (caption, location) = validate_post(&cmd)?;
-        let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
         let id = posts::insert(
             tx.conn(),

@@ -176,8 +176,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let app = App::open(config, true).await?;
             let report = crate::demo::load(&app.services).await?;
             println!(
-                "Demo data: {} accounts created, {} already there.",
-                report.created, report.existing
+                "Demo data: {} accounts created, {} already there, {} posts added.",
+                report.created, report.existing, report.posts
             );
             println!(
                 "{}",
