@@ -182,6 +182,27 @@ backend_tests! {
         assert!(is_html(res.headers()));
         let html = res.text().await.unwrap();
         assert!(html.to_lowercase().contains("swagger"), "{html}");
+        // Every script the page loads is served, so the UI works under the strict script-src policy.
+        let scripts: Vec<String> = html
+            .split("<script")
+            .skip(1)
+            .map(|tag| {
+                let open = &tag[..tag.find('>').unwrap()];
+                assert!(open.contains("src="), "inline script in Swagger UI: <script{open}>");
+                let start = open.find("src=\"").unwrap() + "src=\"".len();
+                open[start..start + open[start..].find('"').unwrap()].to_owned()
+            })
+            .collect();
+        assert!(!scripts.is_empty());
+        for src in scripts {
+            let path = format!("/api/docs/{}", src.trim_start_matches("./"));
+            let res = app.get(&path).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            if path.ends_with("swagger-initializer.js") {
+                let js = res.text().await.unwrap();
+                assert!(js.contains("/api/openapi.json"), "the UI loads Souk's document: {js}");
+            }
+        }
         // Whatever path the UI loads its document from resolves.
         let res = app.get("/api/docs").await;
         assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());

@@ -122,6 +122,9 @@ backend_tests! {
         let (_, missing) = json_of(app.delete_auth("/api/v1/tokens/987654", &mallory.token).await).await;
         assert_eq!(body, missing, "identical to a token that does not exist");
         assert_eq!(me_status(&app, secret).await, StatusCode::OK, "alice's token still works");
+        let (status, body) = json_of(app.delete_auth("/api/v1/tokens/not-a-number", &mallory.token).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["error"]["code"].is_string(), "malformed ids get the JSON envelope too: {body}");
         let (_, list) = json_of(app.get_auth("/api/v1/tokens", &mallory.token).await).await;
         assert_eq!(list["items"], json!([]), "mallory does not see alice's tokens");
     }

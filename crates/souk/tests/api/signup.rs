@@ -251,4 +251,29 @@ backend_tests! {
         let (status, _) = json_of(app.get("/api/v1/users/RACER_NAME").await).await;
         assert_eq!(status, StatusCode::OK);
     }
+
+    async fn concurrent_sign_ups_with_one_email_admit_exactly_one(backend) {
+        let app = TestApp::start(backend).await;
+        let mut tasks = Vec::new();
+        for i in 0..20u32 {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/accounts");
+            let email = if i % 2 == 0 { "Shared@Example.com" } else { " shared@example.COM " };
+            let body = json!({"username": format!("sharer_{i}"), "email": email, "password": DEFAULT_PASSWORD});
+            tasks.push(tokio::spawn(async move {
+                json_of(client.post(url).json(&body).send().await.unwrap()).await
+            }));
+        }
+        let mut codes = Vec::new();
+        for task in tasks {
+            let (status, body) = task.await.unwrap();
+            codes.push((status, body["error"]["code"].as_str().unwrap_or("").to_owned()));
+        }
+        let created = codes.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+        let taken = codes
+            .iter()
+            .filter(|(s, c)| *s == StatusCode::CONFLICT && c == "email_taken")
+            .count();
+        assert_eq!((created, taken), (1, 19), "{codes:?}");
+    }
 }
