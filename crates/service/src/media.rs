@@ -213,7 +213,11 @@ impl MediaStore {
 
 /// A store path from a key; `None` for anything that could escape or is not a plain relative key.
 fn parse_key(key: &str) -> Option<StorePath> {
-    if key.starts_with('/') || key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    if key.starts_with('/')
+        || key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+    {
         return None;
     }
     StorePath::parse(key).ok()
@@ -376,10 +380,14 @@ struct Processed {
 /// The CPU-heavy part, run on a blocking thread.
 fn process(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Processed, MediaError> {
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(MediaError::DecodeFailed("JPEG data ends before its end marker".into()));
+        return Err(MediaError::DecodeFailed(
+            "JPEG data ends before its end marker".into(),
+        ));
     }
     // Decoders hold the decoded frame plus working buffers; 16-bit RGBA is 8 bytes a pixel.
-    let max_alloc = max_pixels.saturating_mul(8).saturating_add(64 * 1024 * 1024);
+    let max_alloc = max_pixels
+        .saturating_mul(8)
+        .saturating_add(64 * 1024 * 1024);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -433,7 +441,10 @@ fn process(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Process
         } else {
             source.resize_exact(w, scaled_height(width, height, w), FilterType::Lanczos3)
         };
-        variants.push((w, encode(&resized, alpha, VARIANT_JPEG_QUALITY, icc.as_deref())?));
+        variants.push((
+            w,
+            encode(&resized, alpha, VARIANT_JPEG_QUALITY, icc.as_deref())?,
+        ));
         source = resized;
     }
     variants.reverse();
@@ -518,7 +529,7 @@ fn jpeg_is_complete(b: &[u8]) -> bool {
         };
         i += 1;
         match marker {
-            0xD9 => return true,                  // EOI
+            0xD9 => return true,                   // EOI
             0x01 | 0xD0..=0xD7 | 0x00 => continue, // standalone markers, stray stuffing
             _ => {}
         }
@@ -595,8 +606,13 @@ mod tests {
         if let Some(exif) = exif {
             enc.set_exif_metadata(exif).unwrap();
         }
-        enc.write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgb8)
-            .unwrap();
+        enc.write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            ExtendedColorType::Rgb8,
+        )
+        .unwrap();
         out
     }
 
@@ -614,7 +630,11 @@ mod tests {
         let p = pipeline(dir.path());
         // 400x200, left half red, right half blue. Orientation 6 means "rotate 90° clockwise to view".
         let img = RgbImage::from_fn(400, 200, |x, _| {
-            if x < 200 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) }
+            if x < 200 {
+                Rgb([220, 20, 20])
+            } else {
+                Rgb([20, 20, 220])
+            }
         });
         let upload = jpeg(&img, Some(exif_with_orientation_and_gps(6)));
         assert!(contains(&upload, b"Exif\0\0"), "test input must carry EXIF");
@@ -666,11 +686,18 @@ mod tests {
         let encode_png = |img: &RgbaImage| {
             let mut out = Vec::new();
             PngEncoder::new(&mut out)
-                .write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgba8)
+                .write_image(
+                    img.as_raw(),
+                    img.width(),
+                    img.height(),
+                    ExtendedColorType::Rgba8,
+                )
                 .unwrap();
             out
         };
-        let clear = RgbaImage::from_fn(400, 400, |x, _| Rgba([0, 128, 0, if x < 200 { 0 } else { 255 }]));
+        let clear = RgbaImage::from_fn(400, 400, |x, _| {
+            Rgba([0, 128, 0, if x < 200 { 0 } else { 255 }])
+        });
         let stored = p.ingest(&encode_png(&clear)).await.unwrap();
         assert_eq!(stored.content_type, "image/png");
         assert_eq!(stored.variants, vec![320]);
@@ -711,7 +738,11 @@ mod tests {
         for &byte in data {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -727,7 +758,11 @@ mod tests {
         assert_eq!(err.code(), "image_too_many_pixels", "{err}");
         assert!(matches!(
             err,
-            MediaError::TooManyPixels { width: 11_000, height: 11_000, .. }
+            MediaError::TooManyPixels {
+                width: 11_000,
+                height: 11_000,
+                ..
+            }
         ));
         // Nothing was stored.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -748,7 +783,10 @@ mod tests {
             .collect();
         let err = p.ingest(&noise).await.unwrap_err();
         assert_eq!(err.code(), "image_unsupported_format");
-        assert_eq!(p.ingest(b"").await.unwrap_err().code(), "image_unsupported_format");
+        assert_eq!(
+            p.ingest(b"").await.unwrap_err().code(),
+            "image_unsupported_format"
+        );
 
         let mut heic = vec![0, 0, 0, 24];
         heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
@@ -761,7 +799,9 @@ mod tests {
     async fn truncated_jpeg_fails_to_decode() {
         let dir = tempfile::tempdir().unwrap();
         let p = pipeline(dir.path());
-        let img = RgbImage::from_fn(300, 300, |x, y| Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 40]));
+        let img = RgbImage::from_fn(300, 300, |x, y| {
+            Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 40])
+        });
         let full = jpeg(&img, None);
         assert!(jpeg_is_complete(&full));
         for cut in [full.len() / 2, full.len() - 2, 40] {
@@ -798,10 +838,22 @@ mod tests {
     async fn store_round_trip_and_prefix_delete() {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::local(dir.path()).unwrap();
-        store.put("img/a/orig.jpg", Bytes::from_static(b"1")).await.unwrap();
-        store.put("img/a/320.jpg", Bytes::from_static(b"2")).await.unwrap();
-        store.put("img/ab/orig.jpg", Bytes::from_static(b"3")).await.unwrap();
-        assert_eq!(store.get("img/a/320.jpg").await.unwrap(), Some(Bytes::from_static(b"2")));
+        store
+            .put("img/a/orig.jpg", Bytes::from_static(b"1"))
+            .await
+            .unwrap();
+        store
+            .put("img/a/320.jpg", Bytes::from_static(b"2"))
+            .await
+            .unwrap();
+        store
+            .put("img/ab/orig.jpg", Bytes::from_static(b"3"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get("img/a/320.jpg").await.unwrap(),
+            Some(Bytes::from_static(b"2"))
+        );
         assert_eq!(store.get("img/missing.jpg").await.unwrap(), None);
         assert_eq!(store.get("img/../secret").await.unwrap(), None);
         store.delete_prefix("img/a").await.unwrap();

@@ -22,7 +22,7 @@ impl App {
     pub async fn open(config: Config, migrate: bool) -> anyhow::Result<App> {
         let url = config.database_url();
         if url.starts_with("sqlite://") {
-            std::fs::create_dir_all(config.media_dir()).with_context(|| {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("cannot create data folder {}", config.data_dir.display())
             })?;
         }
@@ -44,10 +44,7 @@ impl App {
             &ServiceConfig {
                 rate_limits: config.rate_limits(),
                 discover: Default::default(),
-                media: souk_service::media::MediaConfig {
-                    dir: config.media_dir(),
-                    ..Default::default()
-                },
+                media: config.media(),
             },
         )
         .context("cannot open the media store")?;

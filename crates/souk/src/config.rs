@@ -4,6 +4,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use souk_service::media::MediaConfig;
 use souk_service::{Rate, RateLimitConfig};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -75,6 +76,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub rate_limits: RateLimits,
+    /// Folder for uploaded images; empty means `<data_dir>/media`.
+    pub media_dir: PathBuf,
+    /// Largest accepted image upload, in bytes (one file; a request may carry several).
+    pub max_upload_bytes: usize,
+    /// Largest accepted image in pixels (width × height), checked before decoding.
+    pub max_image_pixels: u64,
 }
 
 impl Default for Config {
@@ -92,6 +99,9 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             rate_limits: RateLimits::default(),
+            media_dir: PathBuf::new(),
+            max_upload_bytes: MediaConfig::default().max_upload_bytes,
+            max_image_pixels: MediaConfig::default().max_image_pixels,
         }
     }
 }
@@ -122,6 +132,9 @@ const ENV_KEYS: &[&str] = &[
     "max_body_bytes",
     "request_timeout_secs",
     "rate_limits",
+    "media_dir",
+    "max_upload_bytes",
+    "max_image_pixels",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +198,16 @@ impl Config {
                 "invalid value for key `database_max_connections`: must be at least 1".into(),
             ));
         }
+        if self.max_upload_bytes < 1024 {
+            return Err(ConfigError(
+                "invalid value for key `max_upload_bytes`: must be at least 1024".into(),
+            ));
+        }
+        if self.max_image_pixels < 10_000 {
+            return Err(ConfigError(
+                "invalid value for key `max_image_pixels`: must be at least 10000".into(),
+            ));
+        }
         let url_ok = self.public_url.is_empty()
             || self.public_url.starts_with("http://")
             || self.public_url.starts_with("https://");
@@ -205,7 +228,19 @@ impl Config {
     }
 
     pub fn media_dir(&self) -> PathBuf {
-        self.data_dir.join("media")
+        if self.media_dir.as_os_str().is_empty() {
+            self.data_dir.join("media")
+        } else {
+            self.media_dir.clone()
+        }
+    }
+
+    pub fn media(&self) -> MediaConfig {
+        MediaConfig {
+            max_upload_bytes: self.max_upload_bytes,
+            max_image_pixels: self.max_image_pixels,
+            dir: self.media_dir(),
+        }
     }
 
     pub fn rate_limits(&self) -> RateLimitConfig {

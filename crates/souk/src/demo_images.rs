@@ -4,7 +4,7 @@
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
-use std::f32::consts::PI;
+use std::f32::consts::{PI, TAU};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Motif {
@@ -158,10 +158,38 @@ impl Canvas {
         (dx, dy): (f32, f32),
         sdf: impl Fn(f32, f32) -> f32,
     ) {
-        let bb = Bb(bb.0 + dx - blur, bb.1 + dy - blur, bb.2 + dx + blur, bb.3 + dy + blur);
-        self.fill(bb, blur, |x, y| sdf(x - dx, y - dy) + blur * 0.3, |_, _, _| {
-            ([20.0, 16.0, 24.0], strength)
-        });
+        let bb = Bb(
+            bb.0 + dx - blur,
+            bb.1 + dy - blur,
+            bb.2 + dx + blur,
+            bb.3 + dy + blur,
+        );
+        self.fill(
+            bb,
+            blur,
+            |x, y| sdf(x - dx, y - dy) + blur * 0.3,
+            |_, _, _| ([20.0, 16.0, 24.0], strength),
+        );
+    }
+
+    /// Mirrors everything above `axis` into the rows below it, as on water: rows shift sideways in
+    /// ripples and fade towards `tint` with distance.
+    fn reflect(&mut self, axis: f32, tint: Rgb) {
+        let axis_px = (axis * self.scale) as usize;
+        for j in axis_px.min(self.h)..self.h {
+            let depth = (j - axis_px) as f32;
+            let src = axis_px as f32 - depth * 0.9;
+            let Some(src_j) = (src >= 0.0).then_some(src as usize) else {
+                continue;
+            };
+            let fade = (depth / (self.h - axis_px).max(1) as f32).clamp(0.0, 1.0);
+            let shift = ((depth * 0.35).sin() * (1.0 + depth * 0.02) * self.scale / 600.0) as isize;
+            for i in 0..self.w {
+                let si = (i as isize + shift).clamp(0, self.w as isize - 1) as usize;
+                let p = self.px[src_j * self.w + si];
+                self.px[j * self.w + i] = mix(scale(p, 0.8), tint, 0.35 + 0.45 * fade);
+            }
+        }
     }
 
     /// Film grain and a gentle vignette, then 8-bit pixels.
@@ -331,7 +359,12 @@ impl Rng {
 fn backdrop(c: &mut Canvas, top: Rgb, bottom: Rgb) {
     let h = c.height();
     let bb = c.all();
-    c.fill(bb, 0.0, |_, _| -1.0, |_, y, _| (mix(top, bottom, y / h), 1.0));
+    c.fill(
+        bb,
+        0.0,
+        |_, _| -1.0,
+        |_, y, _| (mix(top, bottom, y / h), 1.0),
+    );
 }
 
 /// A soft round glow, for light falling on a wall.
@@ -350,15 +383,23 @@ fn glow(c: &mut Canvas, cx: f32, cy: f32, r: f32, col: Rgb, strength: f32) {
 /// A tabletop from `top` down: base colour with a soft light falloff and faint grain lines.
 fn table(c: &mut Canvas, top: f32, col: Rgb, grain: f32) {
     let h = c.height();
-    c.fill(Bb(0.0, top, 1.0, h), 0.0, |_, y| top - y, |x, y, _| {
-        let depth = (y - top) / (h - top).max(0.01);
-        let lines = ((y * 90.0 + (x * 7.0).sin() * 0.8).sin() * 0.5 + 0.5) * grain;
-        (scale(col, 0.92 + 0.1 * depth - lines * 0.08), 1.0)
-    });
+    c.fill(
+        Bb(0.0, top, 1.0, h),
+        0.0,
+        |_, y| top - y,
+        |x, y, _| {
+            let depth = (y - top) / (h - top).max(0.01);
+            let lines = ((y * 90.0 + (x * 7.0).sin() * 0.8).sin() * 0.5 + 0.5) * grain;
+            (scale(col, 0.92 + 0.1 * depth - lines * 0.08), 1.0)
+        },
+    );
     // A soft edge highlight where the table meets the wall.
-    c.fill(Bb(0.0, top, 1.0, top + 0.01), 0.0, |_, y| top - y, |_, _, _| {
-        (mix(col, [255.0; 3], 0.35), 0.5)
-    });
+    c.fill(
+        Bb(0.0, top, 1.0, top + 0.01),
+        0.0,
+        |_, y| top - y,
+        |_, _, _| (mix(col, [255.0; 3], 0.35), 0.5),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -376,7 +417,11 @@ fn knitwear(c: &mut Canvas, rng: &mut Rng) {
     ];
     let yarn = rng.pick(&yarns);
     let accent = rng.pick(&yarns);
-    let accent = if accent == yarn { [250.0, 246.0, 236.0] } else { accent };
+    let accent = if accent == yarn {
+        [250.0, 246.0, 236.0]
+    } else {
+        accent
+    };
     let hue = rng.f(0.0, 360.0);
     backdrop(c, hsl(hue, 0.35, 0.9), hsl(hue + 20.0, 0.3, 0.8));
     let m = c.mid();
@@ -391,7 +436,8 @@ fn knitwear(c: &mut Canvas, rng: &mut Rng) {
         (cx + 0.34 - tilt * 0.05, cy + 0.16 - tilt * 0.05),
     );
     let body = move |x: f32, y: f32| rrect(x, y, cx, cy + 0.03, 0.2, 0.27, 0.05);
-    let sleeves = move |x: f32, y: f32| capsule(x, y, sl, cl, 0.07).min(capsule(x, y, sr, cr, 0.07));
+    let sleeves =
+        move |x: f32, y: f32| capsule(x, y, sl, cl, 0.07).min(capsule(x, y, sr, cr, 0.07));
     let neck = move |x: f32, y: f32| ellipse(x, y, cx, cy - 0.25, 0.085, 0.05);
     let shape = move |x: f32, y: f32| smin(body(x, y), sleeves(x, y), 0.04).max(-neck(x, y));
     let bb = Bb(cx - 0.45, cy - 0.33, cx + 0.45, cy + 0.35);
@@ -420,7 +466,11 @@ fn knitwear(c: &mut Canvas, rng: &mut Rng) {
         // Ribbed hem and cuffs.
         let hem = y > cy + 0.24 && body(x, y) < 0.0;
         let cuff = capsule(x, y, cl, cl, 0.1) < 0.0 && sleeves(x, y) < 0.0;
-        let rib = if hem || cuff { 0.9 + 0.1 * (x * 260.0).sin().signum() } else { 1.0 };
+        let rib = if hem || cuff {
+            0.9 + 0.1 * (x * 260.0).sin().signum()
+        } else {
+            1.0
+        };
         (scale(col, stitch * edge * rib), 1.0)
     });
     // Cuffs, drawn as bands at the sleeve ends.
@@ -433,19 +483,28 @@ fn knitwear(c: &mut Canvas, rng: &mut Rng) {
             Bb::around(e.0, e.1, 0.1, 0.1),
             0.0,
             move |x, y| capsule(x, y, a, e, 0.068).max(-((x - a.0) * ux + (y - a.1) * uy)),
-            |x, y, _| (scale(yarn, 0.88 + 0.08 * ((x + y) * 300.0).sin().signum()), 1.0),
+            |x, y, _| {
+                (
+                    scale(yarn, 0.88 + 0.08 * ((x + y) * 300.0).sin().signum()),
+                    1.0,
+                )
+            },
         );
     }
     // Collar rib and the inside of the neck.
     c.fill(
         Bb::around(cx, cy - 0.25, 0.12, 0.08),
         0.0,
-        move |x, y| ellipse(x, y, cx, cy - 0.25, 0.11, 0.07).max(-neck(x, y)).max(body(x, y)),
+        move |x, y| {
+            ellipse(x, y, cx, cy - 0.25, 0.11, 0.07)
+                .max(-neck(x, y))
+                .max(body(x, y))
+        },
         |x, _, _| (scale(yarn, 0.86 + 0.08 * (x * 260.0).sin().signum()), 1.0),
     );
     c.solid(
         Bb::around(cx, cy - 0.25, 0.09, 0.06),
-        move |x, y| neck(x, y).max(y - (cy - 0.25)).max(-(body(x, y) + 0.03)),
+        move |x, y| neck(x, y).max((cy - 0.243) - y),
         scale(yarn, 0.55),
     );
 }
@@ -455,7 +514,11 @@ fn tea(c: &mut Canvas, rng: &mut Rng) {
     backdrop(c, hsl(hue, 0.45, 0.9), hsl(hue + 10.0, 0.4, 0.78));
     let m = c.mid();
     glow(c, 0.25, m - 0.3, 0.55, [255.0, 250.0, 235.0], 0.5);
-    let wood = rng.pick(&[[150.0, 104.0, 72.0], [116.0, 84.0, 64.0], [196.0, 160.0, 118.0]]);
+    let wood = rng.pick(&[
+        [150.0, 104.0, 72.0],
+        [116.0, 84.0, 64.0],
+        [196.0, 160.0, 118.0],
+    ]);
     table(c, m + 0.14, wood, 0.6);
 
     let glazes: [Rgb; 5] = [
@@ -466,14 +529,22 @@ fn tea(c: &mut Canvas, rng: &mut Rng) {
         [230.0, 214.0, 160.0],
     ];
     let glaze = rng.pick(&glazes);
-    let tea_col = rng.pick(&[[176.0, 104.0, 40.0], [150.0, 150.0, 60.0], [130.0, 56.0, 30.0]]);
+    let tea_col = rng.pick(&[
+        [176.0, 104.0, 40.0],
+        [150.0, 150.0, 60.0],
+        [130.0, 56.0, 30.0],
+    ]);
     let cx = 0.47 + rng.f(-0.04, 0.04);
     let base = m + 0.24;
 
     // Saucer.
-    c.shadow(Bb::around(cx, base, 0.3, 0.07), 0.03, 0.3, (0.0, 0.015), move |x, y| {
-        ellipse(x, y, cx, base, 0.3, 0.065)
-    });
+    c.shadow(
+        Bb::around(cx, base, 0.3, 0.07),
+        0.03,
+        0.3,
+        (0.0, 0.015),
+        move |x, y| ellipse(x, y, cx, base, 0.3, 0.065),
+    );
     c.fill(
         Bb::around(cx, base, 0.3, 0.07),
         0.0,
@@ -498,7 +569,8 @@ fn tea(c: &mut Canvas, rng: &mut Rng) {
         Bb::around(hx + 0.04, hy, 0.08, 0.08),
         0.0,
         move |x, y| {
-            let ring = ellipse(x, y, hx, hy, 0.075, 0.065).max(-ellipse(x, y, hx, hy, 0.045, 0.035));
+            let ring =
+                ellipse(x, y, hx, hy, 0.075, 0.065).max(-ellipse(x, y, hx, hy, 0.045, 0.035));
             ring.max(cx + r * 0.8 - x)
         },
         move |_, y, _| (scale(glaze, 0.85 + 0.2 * ((hy - y) / 0.07)), 1.0),
@@ -524,14 +596,17 @@ fn tea(c: &mut Canvas, rng: &mut Rng) {
         move |x, y| ellipse(x, y, cx, rim + 0.003, rim_hw - 0.012, 0.027),
         move |x, _, _| {
             let t = (x - (cx - rim_hw)) / (2.0 * rim_hw);
-            (mix(tea_col, mix(tea_col, [255.0, 230.0, 180.0], 0.4), 1.0 - t), 1.0)
+            (
+                mix(tea_col, mix(tea_col, [255.0, 230.0, 180.0], 0.4), 1.0 - t),
+                1.0,
+            )
         },
     );
 
     // Steam: wavy trails that fade as they rise.
     for k in 0..3 {
         let x0 = cx + (k as f32 - 1.0) * 0.055 + rng.f(-0.01, 0.01);
-        let phase = rng.f(0.0, 6.28);
+        let phase = rng.f(0.0, TAU);
         let top = rim - 0.2 - rng.f(0.0, 0.06);
         let mut prev = (x0, rim - 0.03);
         let steps = 24;
@@ -540,9 +615,14 @@ fn tea(c: &mut Canvas, rng: &mut Rng) {
             let y = rim - 0.03 - t * (rim - 0.03 - top);
             let p = (x0 + 0.022 * (t * 9.0 + phase).sin() * t.sqrt(), y);
             let a = prev;
-            let alpha = 0.22 * (1.0 - t) * smoothstep(0.0, 0.15, t);
+            let alpha = 0.32 * (1.0 - t) * smoothstep(0.0, 0.15, t);
             c.fill(
-                Bb(a.0.min(p.0) - 0.02, p.1 - 0.02, a.0.max(p.0) + 0.02, a.1 + 0.02),
+                Bb(
+                    a.0.min(p.0) - 0.02,
+                    p.1 - 0.02,
+                    a.0.max(p.0) + 0.02,
+                    a.1 + 0.02,
+                ),
                 0.012,
                 move |x, y| capsule(x, y, a, p, 0.004),
                 move |_, _, _| ([255.0; 3], alpha),
@@ -568,7 +648,11 @@ fn ceramics(c: &mut Canvas, rng: &mut Rng) {
         [52.0, 58.0, 70.0],
         [214.0, 176.0, 110.0],
     ];
-    let clay: Rgb = rng.pick(&[[196.0, 150.0, 112.0], [170.0, 120.0, 90.0], [214.0, 196.0, 170.0]]);
+    let clay: Rgb = rng.pick(&[
+        [196.0, 150.0, 112.0],
+        [170.0, 120.0, 90.0],
+        [214.0, 196.0, 170.0],
+    ]);
 
     // A vase with a belly and a neck, a bowl and a little cup beside it.
     let g1 = rng.pick(&glazes);
@@ -586,7 +670,18 @@ fn ceramics(c: &mut Canvas, rng: &mut Rng) {
         let r = profile(t).max(0.06 * smoothstep(1.0, 0.9, t));
         ((x - vx).abs() - r).max(top - y).max(y - bottom)
     };
-    vessel(c, rng, Bb(vx - 0.2, top, vx + 0.2, bottom), vase, vx, top, bottom, g1, clay, belly);
+    vessel(
+        c,
+        rng,
+        Bb(vx - 0.2, top, vx + 0.2, bottom),
+        vase,
+        vx,
+        top,
+        bottom,
+        g1,
+        clay,
+        belly,
+    );
     // Mouth of the vase.
     c.solid(
         Bb::around(vx, top, neck + 0.03, 0.02),
@@ -602,7 +697,18 @@ fn ceramics(c: &mut Canvas, rng: &mut Rng) {
         let r = 0.15 * (1.0 - t * t).sqrt().max(0.35);
         ((x - bx).abs() - r).max(btop - y).max(y - bbot)
     };
-    vessel(c, rng, Bb(bx - 0.17, btop, bx + 0.17, bbot), bowl, bx, btop, bbot, g2, clay, 0.15);
+    vessel(
+        c,
+        rng,
+        Bb(bx - 0.17, btop, bx + 0.17, bbot),
+        bowl,
+        bx,
+        btop,
+        bbot,
+        g2,
+        clay,
+        0.15,
+    );
     c.fill(
         Bb::around(bx, btop, 0.16, 0.03),
         0.0,
@@ -615,9 +721,22 @@ fn ceramics(c: &mut Canvas, rng: &mut Rng) {
     let (utop, ubot) = (shelf - 0.1, shelf + 0.01);
     let cup = move |x: f32, y: f32| {
         let t = ((y - utop) / (ubot - utop)).clamp(0.0, 1.0);
-        ((x - ux).abs() - (0.055 - 0.012 * t)).max(utop - y).max(y - ubot)
+        ((x - ux).abs() - (0.055 - 0.012 * t))
+            .max(utop - y)
+            .max(y - ubot)
     };
-    vessel(c, rng, Bb(ux - 0.07, utop, ux + 0.07, ubot), cup, ux, utop, ubot, g3, clay, 0.055);
+    vessel(
+        c,
+        rng,
+        Bb(ux - 0.07, utop, ux + 0.07, ubot),
+        cup,
+        ux,
+        utop,
+        ubot,
+        g3,
+        clay,
+        0.055,
+    );
     c.solid(
         Bb::around(ux, utop, 0.06, 0.02),
         move |x, y| ellipse(x, y, ux, utop, 0.054, 0.01),
@@ -639,10 +758,14 @@ fn vessel(
     clay: Rgb,
     width: f32,
 ) {
-    c.shadow(Bb(bb.0, bottom - 0.02, bb.2 + 0.05, bottom + 0.02), 0.02, 0.35, (0.02, 0.0), move |x, y| {
-        ellipse(x, y, cx + 0.01, bottom, width * 1.05, 0.015)
-    });
-    let drip_phase = rng.f(0.0, 6.28);
+    c.shadow(
+        Bb(bb.0, bottom - 0.02, bb.2 + 0.05, bottom + 0.02),
+        0.02,
+        0.35,
+        (0.02, 0.0),
+        move |x, y| ellipse(x, y, cx + 0.01, bottom, width * 1.05, 0.015),
+    );
+    let drip_phase = rng.f(0.0, TAU);
     let foot = bottom - (bottom - top) * rng.f(0.12, 0.22);
     c.fill(bb, 0.0, shape, move |x, y, d| {
         // Estimate the local radius from the distance to the edge along x.
@@ -650,12 +773,20 @@ fn vessel(
         let n = ((x - cx) / r.max(0.001)).clamp(-1.0, 1.0);
         let light = 0.6 + 0.42 * (1.0 - n * n).sqrt() - 0.18 * n;
         let spec = (-((n + 0.5) * 7.0).powi(2)).exp() * 0.35 * smoothstep(bottom, top, y);
-        let drip = foot + 0.012 * ((x - cx) * 70.0 + drip_phase).sin()
+        let drip = foot
+            + 0.012 * ((x - cx) * 70.0 + drip_phase).sin()
             + 0.02 * ((x - cx) * 23.0 + drip_phase * 2.0).sin().max(0.0);
         let glazed = smoothstep(drip + 0.004, drip - 0.004, y);
-        let speckle = if hash(7, (x * 900.0) as u32, (y * 900.0) as u32) > 0.97 { 0.85 } else { 1.0 };
+        let speckle = if hash(7, (x * 900.0) as u32, (y * 900.0) as u32) > 0.97 {
+            0.85
+        } else {
+            1.0
+        };
         let col = mix(clay, glaze, glazed);
-        (mix(scale(col, light * speckle), [255.0; 3], spec * glazed), 1.0)
+        (
+            mix(scale(col, light * speckle), [255.0; 3], spec * glazed),
+            1.0,
+        )
     });
 }
 
@@ -669,23 +800,39 @@ fn food(c: &mut Canvas, rng: &mut Rng) {
     let t = rng.pick(&tables);
     backdrop(c, scale(t, 1.04), scale(t, 0.92));
     let h = c.height();
-    c.fill(c.all(), 0.0, |_, _| -1.0, |x, y, _| {
-        let plank = ((x * 6.0).fract() < 0.01) as u8 as f32;
-        let grain = ((y * 140.0 + (x * 13.0).sin() * 2.0).sin() * 0.5 + 0.5) * 0.05;
-        (scale(t, 0.9), plank * 0.8 + grain)
-    });
+    c.fill(
+        c.all(),
+        0.0,
+        |_, _| -1.0,
+        |x, y, _| {
+            let plank = ((x * 6.0).fract() < 0.01) as u8 as f32;
+            let grain = ((y * 140.0 + (x * 13.0).sin() * 2.0).sin() * 0.5 + 0.5) * 0.05;
+            (scale(t, 0.9), plank * 0.8 + grain)
+        },
+    );
     let m = h / 2.0;
     let (px, py) = (0.5 + rng.f(-0.03, 0.03), m + rng.f(-0.02, 0.02));
 
     // Napkin under the plate, tilted.
-    let napkin = rng.pick(&[[214.0, 96.0, 80.0], [120.0, 150.0, 110.0], [240.0, 236.0, 226.0], [70.0, 90.0, 130.0]]);
+    let napkin = rng.pick(&[
+        [214.0, 96.0, 80.0],
+        [120.0, 150.0, 110.0],
+        [240.0, 236.0, 226.0],
+        [70.0, 90.0, 130.0],
+    ]);
     let ang = rng.f(-0.4, 0.4);
     let (nx, ny) = (px - 0.2, py + 0.12);
     let nap = move |x: f32, y: f32| {
         let (x, y) = rotate(x, y, nx, ny, ang);
         rrect(x, y, nx, ny, 0.26, 0.2, 0.01)
     };
-    c.shadow(Bb::around(nx, ny, 0.35, 0.35), 0.01, 0.2, (0.005, 0.008), nap);
+    c.shadow(
+        Bb::around(nx, ny, 0.35, 0.35),
+        0.01,
+        0.2,
+        (0.005, 0.008),
+        nap,
+    );
     c.fill(Bb::around(nx, ny, 0.35, 0.35), 0.0, nap, move |x, y, _| {
         let (x, y) = rotate(x, y, nx, ny, ang);
         let check = (((x * 30.0).floor() + (y * 30.0).floor()) as i32).rem_euclid(2) as f32;
@@ -694,78 +841,175 @@ fn food(c: &mut Canvas, rng: &mut Rng) {
 
     // Plate.
     let pr = 0.33;
-    c.shadow(Bb::around(px, py, pr, pr), 0.03, 0.35, (0.012, 0.02), move |x, y| circle(x, y, px, py, pr));
-    let plate: Rgb = rng.pick(&[[246.0, 244.0, 238.0], [232.0, 236.0, 240.0], [236.0, 226.0, 208.0]]);
-    c.fill(Bb::around(px, py, pr, pr), 0.0, move |x, y| circle(x, y, px, py, pr), move |x, y, d| {
-        let rim = smoothstep(0.0, 0.02, -d) * (1.0 - smoothstep(0.06, 0.075, -d));
-        let side = ((x - px) - (y - py)) / pr;
-        (scale(plate, 0.97 - rim * 0.05 * side - 0.04 * smoothstep(0.07, 0.05, -d) * (1.0 - rim)), 1.0)
-    });
-    c.fill(Bb::around(px, py, pr, pr), 0.004, move |x, y| circle(x, y, px, py, pr - 0.075), move |_, _, _| {
-        (scale(plate, 0.9), 0.35)
-    });
+    c.shadow(
+        Bb::around(px, py, pr, pr),
+        0.03,
+        0.35,
+        (0.012, 0.02),
+        move |x, y| circle(x, y, px, py, pr),
+    );
+    let plate: Rgb = rng.pick(&[
+        [246.0, 244.0, 238.0],
+        [232.0, 236.0, 240.0],
+        [236.0, 226.0, 208.0],
+    ]);
+    c.fill(
+        Bb::around(px, py, pr, pr),
+        0.0,
+        move |x, y| circle(x, y, px, py, pr),
+        move |x, y, d| {
+            let rim = smoothstep(0.0, 0.02, -d) * (1.0 - smoothstep(0.06, 0.075, -d));
+            let side = ((x - px) - (y - py)) / pr;
+            (
+                scale(
+                    plate,
+                    0.97 - rim * 0.05 * side - 0.04 * smoothstep(0.07, 0.05, -d) * (1.0 - rim),
+                ),
+                1.0,
+            )
+        },
+    );
+    c.fill(
+        Bb::around(px, py, pr, pr),
+        0.004,
+        move |x, y| circle(x, y, px, py, pr - 0.075),
+        move |_, _, _| (scale(plate, 0.9), 0.35),
+    );
 
     // Food: a bed of leaves, tomatoes, cucumber, an egg.
     let inner = pr - 0.09;
-    let greens: [Rgb; 3] = [[92.0, 150.0, 62.0], [128.0, 176.0, 72.0], [60.0, 112.0, 56.0]];
+    let greens: [Rgb; 3] = [
+        [92.0, 150.0, 62.0],
+        [128.0, 176.0, 72.0],
+        [60.0, 112.0, 56.0],
+    ];
     for _ in 0..26 {
-        let a = rng.f(0.0, 6.28);
+        let a = rng.f(0.0, TAU);
         let r = inner * rng.f(0.0, 0.8).sqrt();
         let (lx, ly) = (px + r * a.cos(), py + r * a.sin());
-        let rot = rng.f(0.0, 6.28);
+        let rot = rng.f(0.0, TAU);
         let col = rng.pick(&greens);
         let (lw, lh) = (rng.f(0.05, 0.08), rng.f(0.025, 0.04));
         let leaf = move |x: f32, y: f32| {
             let (x, y) = rotate(x, y, lx, ly, rot);
             ellipse(x, y, lx, ly, lw, lh)
         };
-        c.shadow(Bb::around(lx, ly, 0.09, 0.09), 0.008, 0.2, (0.003, 0.005), leaf);
+        c.shadow(
+            Bb::around(lx, ly, 0.09, 0.09),
+            0.008,
+            0.2,
+            (0.003, 0.005),
+            leaf,
+        );
         c.fill(Bb::around(lx, ly, 0.09, 0.09), 0.0, leaf, move |x, y, d| {
             let (xr, yr) = rotate(x, y, lx, ly, rot);
-            let vein = (1.0 - ((yr - ly).abs() / 0.003).min(1.0)) * ((xr - lx).abs() < lw * 0.8) as u8 as f32;
+            let vein = (1.0 - ((yr - ly).abs() / 0.003).min(1.0))
+                * ((xr - lx).abs() < lw * 0.8) as u8 as f32;
             let light = 0.85 + 0.2 * smoothstep(0.0, 0.02, -d);
-            (mix(scale(col, light), [230.0, 240.0, 200.0], vein * 0.5), 1.0)
+            (
+                mix(scale(col, light), [230.0, 240.0, 200.0], vein * 0.5),
+                1.0,
+            )
         });
     }
     for _ in 0..5 {
-        let a = rng.f(0.0, 6.28);
+        let a = rng.f(0.0, TAU);
         let r = inner * rng.f(0.2, 0.75);
         let (sx, sy) = (px + r * a.cos(), py + r * a.sin());
-        c.fill(Bb::around(sx, sy, 0.04, 0.04), 0.0, move |x, y| circle(x, y, sx, sy, 0.032), move |x, y, d| {
-            let ring = smoothstep(0.0, 0.004, -d) * (1.0 - smoothstep(0.004, 0.008, -d));
-            let seeds = ((((y - sy).atan2(x - sx) * 3.0 / PI).fract() < 0.5) as u8 as f32)
-                * (circle(x, y, sx, sy, 0.014).abs() < 0.004) as u8 as f32;
-            let base = mix([196.0, 220.0, 150.0], [60.0, 110.0, 50.0], 1.0 - ring);
-            (mix(mix([196.0, 220.0, 150.0], base, ring + 0.3), [150.0, 160.0, 100.0], seeds * 0.8), 1.0)
-        });
+        c.fill(
+            Bb::around(sx, sy, 0.04, 0.04),
+            0.0,
+            move |x, y| circle(x, y, sx, sy, 0.032),
+            move |x, y, d| {
+                let ring = smoothstep(0.0, 0.004, -d) * (1.0 - smoothstep(0.004, 0.008, -d));
+                let seeds = ((((y - sy).atan2(x - sx) * 3.0 / PI).fract() < 0.5) as u8 as f32)
+                    * (circle(x, y, sx, sy, 0.014).abs() < 0.004) as u8 as f32;
+                let base = mix([196.0, 220.0, 150.0], [60.0, 110.0, 50.0], 1.0 - ring);
+                (
+                    mix(
+                        mix([196.0, 220.0, 150.0], base, ring + 0.3),
+                        [150.0, 160.0, 100.0],
+                        seeds * 0.8,
+                    ),
+                    1.0,
+                )
+            },
+        );
     }
     for _ in 0..rng.pick(&[5u32, 6, 7]) {
-        let a = rng.f(0.0, 6.28);
+        let a = rng.f(0.0, TAU);
         let r = inner * rng.f(0.1, 0.85);
         let (tx, ty) = (px + r * a.cos(), py + r * a.sin());
         let tr = rng.f(0.026, 0.034);
-        c.shadow(Bb::around(tx, ty, 0.05, 0.05), 0.01, 0.35, (0.004, 0.007), move |x, y| circle(x, y, tx, ty, tr));
-        c.fill(Bb::around(tx, ty, tr, tr), 0.0, move |x, y| circle(x, y, tx, ty, tr), move |x, y, _| {
-            let hl = (-(circle(x, y, tx - tr * 0.35, ty - tr * 0.35, 0.0) / (tr * 0.25)).powi(2)).exp();
-            let shade = 0.75 + 0.25 * (1.0 - ((x - tx) + (y - ty)) / (2.0 * tr));
-            (mix(scale([214.0, 42.0, 30.0], shade), [255.0, 230.0, 220.0], hl * 0.7), 1.0)
-        });
+        c.shadow(
+            Bb::around(tx, ty, 0.05, 0.05),
+            0.01,
+            0.35,
+            (0.004, 0.007),
+            move |x, y| circle(x, y, tx, ty, tr),
+        );
+        c.fill(
+            Bb::around(tx, ty, tr, tr),
+            0.0,
+            move |x, y| circle(x, y, tx, ty, tr),
+            move |x, y, _| {
+                let hl = (-(circle(x, y, tx - tr * 0.35, ty - tr * 0.35, 0.0) / (tr * 0.25))
+                    .powi(2))
+                .exp();
+                let shade = 0.75 + 0.25 * (1.0 - ((x - tx) + (y - ty)) / (2.0 * tr));
+                (
+                    mix(
+                        scale([214.0, 42.0, 30.0], shade),
+                        [255.0, 230.0, 220.0],
+                        hl * 0.7,
+                    ),
+                    1.0,
+                )
+            },
+        );
     }
     // Egg halves.
     for k in 0..2 {
-        let (ex, ey) = (px + 0.06 * (k as f32 * 2.0 - 1.0) + rng.f(-0.02, 0.02), py + rng.f(-0.05, 0.05));
-        let rot = rng.f(0.0, 6.28);
+        let (ex, ey) = (
+            px + 0.06 * (k as f32 * 2.0 - 1.0) + rng.f(-0.02, 0.02),
+            py + rng.f(-0.05, 0.05),
+        );
+        let rot = rng.f(0.0, TAU);
         let white = move |x: f32, y: f32| {
             let (x, y) = rotate(x, y, ex, ey, rot);
             ellipse(x, y, ex, ey, 0.06, 0.045)
         };
-        c.shadow(Bb::around(ex, ey, 0.08, 0.08), 0.01, 0.3, (0.004, 0.007), white);
+        c.shadow(
+            Bb::around(ex, ey, 0.08, 0.08),
+            0.01,
+            0.3,
+            (0.004, 0.007),
+            white,
+        );
         c.fill(Bb::around(ex, ey, 0.07, 0.07), 0.0, white, |_, _, d| {
-            (scale([252.0, 250.0, 244.0], 0.92 + 0.08 * smoothstep(0.0, 0.015, -d)), 1.0)
+            (
+                scale(
+                    [252.0, 250.0, 244.0],
+                    0.92 + 0.08 * smoothstep(0.0, 0.015, -d),
+                ),
+                1.0,
+            )
         });
-        c.fill(Bb::around(ex, ey, 0.03, 0.03), 0.0, move |x, y| circle(x, y, ex, ey, 0.026), |_, _, d| {
-            (mix([250.0, 170.0, 40.0], [255.0, 200.0, 80.0], smoothstep(0.0, 0.02, -d)), 1.0)
-        });
+        c.fill(
+            Bb::around(ex, ey, 0.03, 0.03),
+            0.0,
+            move |x, y| circle(x, y, ex, ey, 0.026),
+            |_, _, d| {
+                (
+                    mix(
+                        [250.0, 170.0, 40.0],
+                        [255.0, 200.0, 80.0],
+                        smoothstep(0.0, 0.02, -d),
+                    ),
+                    1.0,
+                )
+            },
+        );
     }
 
     // A fork beside the plate.
@@ -775,44 +1019,92 @@ fn food(c: &mut Canvas, rng: &mut Rng) {
             let handle = capsule(x, y, (fx, py + 0.06), (fx, py + 0.3), 0.012);
             let neck = rrect(x, y, fx, py - 0.02, 0.022, 0.05, 0.012);
             let tines = (0..4)
-                .map(|i| capsule(x, y, (fx - 0.018 + i as f32 * 0.012, py - 0.05), (fx - 0.018 + i as f32 * 0.012, py - 0.17), 0.0035))
+                .map(|i| {
+                    capsule(
+                        x,
+                        y,
+                        (fx - 0.018 + i as f32 * 0.012, py - 0.05),
+                        (fx - 0.018 + i as f32 * 0.012, py - 0.17),
+                        0.0035,
+                    )
+                })
                 .fold(f32::MAX, f32::min);
             smin(handle, neck, 0.02).min(tines)
         };
-        c.shadow(Bb(fx - 0.04, py - 0.2, fx + 0.04, py + 0.32), 0.008, 0.35, (0.006, 0.008), fork);
-        c.fill(Bb(fx - 0.04, py - 0.2, fx + 0.04, py + 0.32), 0.0, fork, move |x, _, _| {
-            (scale([200.0, 204.0, 210.0], 0.85 + 0.25 * ((fx - x) / 0.02).clamp(-1.0, 1.0)), 1.0)
-        });
+        c.shadow(
+            Bb(fx - 0.04, py - 0.2, fx + 0.04, py + 0.32),
+            0.008,
+            0.35,
+            (0.006, 0.008),
+            fork,
+        );
+        c.fill(
+            Bb(fx - 0.04, py - 0.2, fx + 0.04, py + 0.32),
+            0.0,
+            fork,
+            move |x, _, _| {
+                (
+                    scale(
+                        [200.0, 204.0, 210.0],
+                        0.85 + 0.25 * ((fx - x) / 0.02).clamp(-1.0, 1.0),
+                    ),
+                    1.0,
+                )
+            },
+        );
     }
 }
 
 fn street(c: &mut Canvas, rng: &mut Rng) {
-    let h = c.height();
     let m = c.mid();
     let horizon = m + 0.18;
     let warm = rng.f(10.0, 35.0);
     let zenith = hsl(rng.f(235.0, 265.0), 0.45, 0.28);
     let mid = hsl(warm + 330.0, 0.6, 0.62);
     let low = hsl(warm + 20.0, 0.9, 0.66);
-    c.fill(c.all(), 0.0, |_, _| -1.0, |_, y, _| {
-        let t = (y / horizon).clamp(0.0, 1.0);
-        let col = if t < 0.55 { mix(zenith, mid, t / 0.55) } else { mix(mid, low, (t - 0.55) / 0.45) };
-        (col, 1.0)
-    });
+    c.fill(
+        c.all(),
+        0.0,
+        |_, _| -1.0,
+        |_, y, _| {
+            let t = (y / horizon).clamp(0.0, 1.0);
+            let col = if t < 0.55 {
+                mix(zenith, mid, t / 0.55)
+            } else {
+                mix(mid, low, (t - 0.55) / 0.45)
+            };
+            (col, 1.0)
+        },
+    );
     let sx = rng.f(0.25, 0.75);
-    let sy = horizon - rng.f(0.04, 0.12);
+    let sy = horizon - rng.f(0.1, 0.2);
     glow(c, sx, sy, 0.45, [255.0, 210.0, 150.0], 0.5);
-    c.fill(Bb::around(sx, sy, 0.08, 0.08), 0.0, move |x, y| circle(x, y, sx, sy, 0.065), |_, y, _| {
-        (mix([255.0, 244.0, 200.0], [255.0, 170.0, 90.0], (y - (0.0)) * 0.0 + 0.2), 1.0)
-    });
+    c.fill(
+        Bb::around(sx, sy, 0.08, 0.08),
+        0.0,
+        move |x, y| circle(x, y, sx, sy, 0.06),
+        move |_, y, _| {
+            (
+                mix(
+                    [255.0, 246.0, 210.0],
+                    [255.0, 180.0, 100.0],
+                    (y - sy + 0.06) / 0.12,
+                ),
+                1.0,
+            )
+        },
+    );
     // Long thin clouds.
     for _ in 0..5 {
         let (cx, cy) = (rng.f(0.0, 1.0), rng.f(horizon * 0.2, horizon - 0.1));
         let (w, th) = (rng.f(0.12, 0.3), rng.f(0.008, 0.018));
         let col = mix(mid, [255.0, 220.0, 210.0], 0.5);
-        c.fill(Bb::around(cx, cy, w + 0.03, th + 0.03), 0.02, move |x, y| ellipse(x, y, cx, cy, w, th), move |_, _, _| {
-            (col, 0.55)
-        });
+        c.fill(
+            Bb::around(cx, cy, w + 0.03, th + 0.03),
+            0.02,
+            move |x, y| ellipse(x, y, cx, cy, w, th),
+            move |_, _, _| (col, 0.55),
+        );
     }
 
     // Two rows of buildings: hazy far, dark near with lit windows.
@@ -822,7 +1114,21 @@ fn street(c: &mut Canvas, rng: &mut Rng) {
         let w = rng.f(0.05, 0.11);
         let top = horizon - rng.f(0.06, 0.22);
         let (x0, x1) = (x, x + w);
-        c.solid(Bb(x0, top, x1, horizon + 0.01), move |px, py| rrect(px, py, (x0 + x1) / 2.0, (top + horizon) / 2.0 + 0.005, w / 2.0, (horizon - top) / 2.0 + 0.005, 0.0), far);
+        c.solid(
+            Bb(x0, top, x1, horizon + 0.01),
+            move |px, py| {
+                rrect(
+                    px,
+                    py,
+                    (x0 + x1) / 2.0,
+                    (top + horizon) / 2.0 + 0.005,
+                    w / 2.0,
+                    (horizon - top) / 2.0 + 0.005,
+                    0.0,
+                )
+            },
+            far,
+        );
         x += w + rng.f(-0.01, 0.01);
     }
     let near = scale(zenith, 0.55);
@@ -836,7 +1142,15 @@ fn street(c: &mut Canvas, rng: &mut Rng) {
         let spire = rng.chance(0.2);
         let seed = rng.next();
         let shape = move |px: f32, py: f32| {
-            let mut d = rrect(px, py, bcx, (top + h) / 2.0, w / 2.0, (h - top) / 2.0, 0.0);
+            let mut d = rrect(
+                px,
+                py,
+                bcx,
+                (top + horizon) / 2.0,
+                w / 2.0,
+                (horizon - top) / 2.0,
+                0.0,
+            );
             if stepped {
                 d = d.min(rrect(px, py, bcx, top, w * 0.3, 0.03, 0.0));
             }
@@ -845,7 +1159,7 @@ fn street(c: &mut Canvas, rng: &mut Rng) {
             }
             d
         };
-        c.solid(Bb(x0, top - 0.08, x1, h), shape, near);
+        c.solid(Bb(x0, top - 0.08, x1, horizon), shape, near);
         // Windows on a grid; some lit.
         let (ww, wh) = (0.012, 0.016);
         let cols = ((w - 0.02) / 0.022).floor().max(1.0) as u32;
@@ -860,25 +1174,26 @@ fn street(c: &mut Canvas, rng: &mut Rng) {
                 let wy = top + 0.025 + r as f32 * 0.03;
                 let warmth = hash(seed, r, k);
                 let col = mix([255.0, 214.0, 130.0], [255.0, 240.0, 200.0], warmth);
-                c.solid(Bb::around(wx, wy, ww, wh), move |px, py| rrect(px, py, wx, wy, ww / 2.0, wh / 2.0, 0.001), col);
+                c.solid(
+                    Bb::around(wx, wy, ww, wh),
+                    move |px, py| rrect(px, py, wx, wy, ww / 2.0, wh / 2.0, 0.001),
+                    col,
+                );
             }
         }
         x += w + rng.f(0.0, 0.012);
     }
-    // Street with the sun's reflection.
-    let road = scale(zenith, 0.4);
-    c.fill(Bb(0.0, horizon + 0.02, 1.0, h), 0.0, move |_, y| horizon + 0.02 - y, move |x, y, _| {
-        let refl = (-((x - sx) / 0.05).powi(2)).exp() * (1.0 - ((y - horizon) / (h - horizon)).clamp(0.0, 1.0));
-        (mix(road, [255.0, 190.0, 120.0], refl * 0.5), 1.0)
-    });
-    // Lane markings in perspective.
-    for k in 0..6 {
-        let t0 = k as f32 / 6.0;
-        let t1 = t0 + 0.06;
-        let y0 = horizon + 0.03 + (h - horizon) * t0 * t0;
-        let y1 = horizon + 0.03 + (h - horizon) * t1 * t1;
-        let w = 0.002 + 0.01 * t0;
-        c.solid(Bb(0.4, y0, 0.6, y1), move |x, y| capsule(x, y, (0.5, y0), (0.5, y1), w), [230.0, 210.0, 170.0]);
+    // The river in front: the skyline mirrored, broken up by ripples and darkened with depth.
+    c.reflect(horizon + 0.004, scale(zenith, 0.5));
+    // The embankment, a thin dark line with a few lamps.
+    c.solid(
+        Bb(0.0, horizon - 0.004, 1.0, horizon + 0.008),
+        move |_, y| (y - (horizon + 0.002)).abs() - 0.005,
+        scale(zenith, 0.35),
+    );
+    for k in 0..7 {
+        let lx = (k as f32 + 0.5) / 7.0 + rng.f(-0.02, 0.02);
+        glow(c, lx, horizon - 0.002, 0.018, [255.0, 220.0, 150.0], 0.8);
     }
 }
 
@@ -887,100 +1202,198 @@ fn flowers(c: &mut Canvas, rng: &mut Rng) {
     backdrop(c, hsl(hue, 0.35, 0.9), hsl(hue + 30.0, 0.3, 0.82));
     let m = c.mid();
     glow(c, 0.3, m - 0.2, 0.5, [255.0; 3], 0.4);
-    let shelf = m + 0.3;
+    let shelf = m + 0.32;
     table(c, shelf, hsl(hue + 180.0, 0.12, 0.7), 0.1);
 
-    // Vase.
-    let vase_col = rng.pick(&[[70.0, 110.0, 150.0], [230.0, 226.0, 214.0], [210.0, 140.0, 100.0], [90.0, 130.0, 110.0]]);
-    let (vx, vtop, vbot) = (0.5, shelf - 0.2, shelf + 0.01);
+    let vase_col = rng.pick(&[
+        [70.0, 110.0, 150.0],
+        [230.0, 226.0, 214.0],
+        [210.0, 140.0, 100.0],
+        [90.0, 130.0, 110.0],
+        [40.0, 44.0, 52.0],
+    ]);
+    let (vx, vtop, vbot) = (0.5, shelf - 0.25, shelf + 0.01);
     let vase = move |x: f32, y: f32| {
         let t = ((y - vtop) / (vbot - vtop)).clamp(0.0, 1.0);
-        let r = 0.06 + 0.05 * (PI * t).sin();
+        let r = 0.07 + 0.065 * (PI * t.powf(0.8)).sin() - 0.01 * t;
         ((x - vx).abs() - r).max(vtop - y).max(y - vbot)
     };
 
-    // Stems and leaves first, then blooms on top.
-    let petals: [Rgb; 6] = [
+    // Stems and leaves first, then the vase, then blooms on top.
+    let petals: [Rgb; 7] = [
         [240.0, 120.0, 140.0],
-        [250.0, 250.0, 250.0],
+        [250.0, 248.0, 244.0],
         [250.0, 190.0, 70.0],
-        [200.0, 80.0, 90.0],
+        [204.0, 60.0, 76.0],
         [170.0, 120.0, 210.0],
         [250.0, 160.0, 110.0],
+        [246.0, 200.0, 210.0],
     ];
-    let n = 7;
+    let n = 8;
     let mut heads = Vec::new();
     for k in 0..n {
         let t = k as f32 / (n - 1) as f32;
-        let a = -PI / 2.0 + (t - 0.5) * 1.7 + rng.f(-0.08, 0.08);
-        let len = rng.f(0.26, 0.36) * (1.0 - 0.25 * (t - 0.5).abs());
-        let base = (vx + (t - 0.5) * 0.05, vtop + 0.02);
-        let head = (base.0 + len * a.cos() * 1.1, base.1 + len * a.sin());
+        let a = -PI / 2.0 + (t - 0.5) * 1.6 + rng.f(-0.1, 0.1);
+        let len = rng.f(0.3, 0.4) * (1.0 - 0.2 * (t - 0.5).abs());
+        let base = (vx + (t - 0.5) * 0.06, vtop + 0.03);
+        let head = (base.0 + len * a.cos() * 1.15, base.1 + len * a.sin());
         heads.push((head, rng.pick(&petals), rng.next()));
         let green = [70.0, 120.0, 60.0];
-        c.solid(Bb(base.0.min(head.0) - 0.01, head.1 - 0.01, base.0.max(head.0) + 0.01, base.1 + 0.01), move |x, y| capsule(x, y, base, head, 0.004), green);
+        c.solid(
+            Bb(
+                base.0.min(head.0) - 0.01,
+                head.1 - 0.01,
+                base.0.max(head.0) + 0.01,
+                base.1 + 0.01,
+            ),
+            move |x, y| capsule(x, y, base, head, 0.0045),
+            green,
+        );
         let lt = rng.f(0.3, 0.6);
-        let (lx, ly) = (base.0 + (head.0 - base.0) * lt, base.1 + (head.1 - base.1) * lt);
+        let (lx, ly) = (
+            base.0 + (head.0 - base.0) * lt,
+            base.1 + (head.1 - base.1) * lt,
+        );
         let side = if k % 2 == 0 { 1.0 } else { -1.0 };
-        let rot = a + side * 0.9;
-        let (ox, oy) = (lx + 0.035 * rot.cos(), ly + 0.035 * rot.sin());
-        c.fill(Bb::around(ox, oy, 0.05, 0.05), 0.0, move |x, y| {
-            let (x, y) = rotate(x, y, ox, oy, -rot);
-            ellipse(x, y, ox, oy, 0.038, 0.013)
-        }, move |_, _, d| (scale([86.0, 140.0, 70.0], 0.8 + 0.3 * smoothstep(0.0, 0.01, -d)), 1.0));
+        let rot = a + side * 0.8;
+        let (ox, oy) = (lx + 0.04 * rot.cos(), ly + 0.04 * rot.sin());
+        c.fill(
+            Bb::around(ox, oy, 0.06, 0.06),
+            0.0,
+            move |x, y| {
+                let (x, y) = rotate(x, y, ox, oy, rot);
+                // A leaf: two arcs meeting in points.
+                circle(x, y, ox, oy + 0.03, 0.05).max(circle(x, y, ox, oy - 0.03, 0.05))
+            },
+            move |x, y, d| {
+                let (_, yr) = rotate(x, y, ox, oy, rot);
+                let vein = 1.0 - ((yr - oy).abs() / 0.0025).min(1.0);
+                let col = scale([86.0, 140.0, 70.0], 0.8 + 0.3 * smoothstep(0.0, 0.01, -d));
+                (mix(col, [170.0, 200.0, 140.0], vein * 0.6), 1.0)
+            },
+        );
     }
-    c.shadow(Bb(vx - 0.15, vbot - 0.02, vx + 0.2, vbot + 0.03), 0.02, 0.3, (0.02, 0.0), move |x, y| ellipse(x, y, vx + 0.01, vbot, 0.12, 0.015));
-    c.fill(Bb(vx - 0.13, vtop, vx + 0.13, vbot), 0.0, vase, move |x, _, d| {
-        let r = (x - vx).abs() - d;
-        let nn = ((x - vx) / r.max(0.001)).clamp(-1.0, 1.0);
-        let light = 0.65 + 0.4 * (1.0 - nn * nn).sqrt() - 0.15 * nn;
-        let spec = (-((nn + 0.5) * 8.0).powi(2)).exp() * 0.4;
-        (mix(scale(vase_col, light), [255.0; 3], spec), 1.0)
-    });
-    c.solid(Bb::around(vx, vtop, 0.08, 0.02), move |x, y| ellipse(x, y, vx, vtop, 0.062, 0.01), scale(vase_col, 0.5));
+    c.shadow(
+        Bb(vx - 0.15, vbot - 0.02, vx + 0.2, vbot + 0.03),
+        0.02,
+        0.3,
+        (0.02, 0.0),
+        move |x, y| ellipse(x, y, vx + 0.01, vbot, 0.13, 0.015),
+    );
+    c.fill(
+        Bb(vx - 0.15, vtop, vx + 0.15, vbot),
+        0.0,
+        vase,
+        move |x, _, d| {
+            let r = (x - vx).abs() - d;
+            let nn = ((x - vx) / r.max(0.001)).clamp(-1.0, 1.0);
+            let light = 0.65 + 0.4 * (1.0 - nn * nn).sqrt() - 0.15 * nn;
+            let spec = (-((nn + 0.5) * 8.0).powi(2)).exp() * 0.4;
+            (mix(scale(vase_col, light), [255.0; 3], spec), 1.0)
+        },
+    );
+    c.solid(
+        Bb::around(vx, vtop, 0.09, 0.02),
+        move |x, y| ellipse(x, y, vx, vtop, 0.07, 0.011),
+        scale(vase_col, 0.45),
+    );
 
     for ((hx, hy), col, seed) in heads {
         let mut r = Rng::new(seed);
-        let size = r.f(0.045, 0.06);
+        let size = r.f(0.06, 0.08);
         match r.next() % 3 {
             0 => {
                 // Daisy-like: many narrow petals around a disc.
-                let count = 14;
+                let count = 16;
                 let spin = r.f(0.0, PI);
                 for p in 0..count {
                     let a = spin + p as f32 * 2.0 * PI / count as f32;
-                    let (ox, oy) = (hx + size * 0.6 * a.cos(), hy + size * 0.6 * a.sin());
-                    c.fill(Bb::around(ox, oy, size, size), 0.0, move |x, y| {
-                        let (x, y) = rotate(x, y, ox, oy, -a);
-                        ellipse(x, y, ox, oy, size * 0.55, size * 0.16)
-                    }, move |_, _, d| (scale(col, 0.85 + 0.15 * smoothstep(0.0, 0.006, -d)), 1.0));
+                    let (ox, oy) = (hx + size * 0.55 * a.cos(), hy + size * 0.55 * a.sin());
+                    c.fill(
+                        Bb::around(ox, oy, size, size),
+                        0.0,
+                        move |x, y| {
+                            let (x, y) = rotate(x, y, ox, oy, a);
+                            ellipse(x, y, ox, oy, size * 0.5, size * 0.13)
+                        },
+                        move |_, _, d| (scale(col, 0.82 + 0.18 * smoothstep(0.0, 0.006, -d)), 1.0),
+                    );
                 }
-                c.fill(Bb::around(hx, hy, size, size), 0.0, move |x, y| circle(x, y, hx, hy, size * 0.3), move |x, y, _| {
-                    let dots = hash(3, (x * 800.0) as u32, (y * 800.0) as u32);
-                    (scale([230.0, 170.0, 40.0], 0.85 + 0.2 * dots), 1.0)
-                });
+                c.fill(
+                    Bb::around(hx, hy, size, size),
+                    0.0,
+                    move |x, y| circle(x, y, hx, hy, size * 0.28),
+                    move |x, y, d| {
+                        let dots = hash(3, (x * 800.0) as u32, (y * 800.0) as u32);
+                        let rim = smoothstep(0.0, size * 0.1, -d);
+                        (
+                            scale(
+                                [230.0, 164.0, 40.0],
+                                (0.75 + 0.2 * dots) * (0.85 + 0.15 * rim),
+                            ),
+                            1.0,
+                        )
+                    },
+                );
             }
             1 => {
-                // Round, layered bloom (ranunculus, peony).
+                // Round, layered bloom (ranunculus, peony): rings of scalloped petals.
                 for layer in 0..5 {
-                    let rr = size * (1.0 - layer as f32 * 0.17);
-                    let tone = 0.78 + layer as f32 * 0.06;
-                    let off = layer as f32 * size * 0.04;
-                    c.fill(Bb::around(hx, hy, size, size), 0.0, move |x, y| circle(x, y, hx - off, hy - off, rr), move |x, y, _| {
-                        let ang = (y - hy).atan2(x - hx);
-                        let ruffle = 0.95 + 0.05 * (ang * 9.0 + layer as f32).sin();
-                        (scale(col, tone * ruffle), 1.0)
-                    });
+                    let rr = size * (1.0 - layer as f32 * 0.18);
+                    let tone = 0.74 + layer as f32 * 0.07;
+                    let off = layer as f32 * size * 0.03;
+                    let lobes = 7.0 - layer as f32;
+                    let turn = layer as f32 * 0.7;
+                    c.fill(
+                        Bb::around(hx, hy, size * 1.1, size * 1.1),
+                        0.0,
+                        move |x, y| {
+                            let ang = (y - hy + off).atan2(x - hx + off);
+                            let scallop = 0.05 * rr * (ang * lobes + turn).cos().abs();
+                            circle(x, y, hx - off, hy - off, rr) + scallop
+                        },
+                        move |x, y, d| {
+                            let inner = smoothstep(0.0, rr * 0.4, -d);
+                            let _ = (x, y);
+                            (scale(col, tone * (0.9 + 0.1 * inner)), 1.0)
+                        },
+                    );
                 }
             }
             _ => {
-                // Tulip: three overlapping petals in a cup.
-                let w = size * 0.55;
-                for (dx, tone) in [(-w * 0.6, 0.85), (w * 0.6, 0.9), (0.0, 1.0)] {
-                    c.fill(Bb::around(hx + dx, hy, size, size * 1.2), 0.0, move |x, y| {
-                        ellipse(x, y, hx + dx, hy, w * 0.8, size * 0.95).max(hy - size * 0.7 - y + (x - hx - dx).abs() * 0.3)
-                    }, move |x, _, _| (scale(col, tone * (0.85 + 0.15 * ((x - hx - dx) / w).cos())), 1.0));
-                }
+                // Tulip: a cup with three pointed petal tips.
+                let s = size * 1.1;
+                let pts: Vec<(f32, f32)> = [
+                    (-0.5, -0.6),
+                    (-0.22, -0.25),
+                    (0.0, -0.72),
+                    (0.22, -0.25),
+                    (0.5, -0.6),
+                    (0.48, 0.1),
+                    (0.3, 0.42),
+                    (0.0, 0.5),
+                    (-0.3, 0.42),
+                    (-0.48, 0.1),
+                ]
+                .iter()
+                .map(|&(x, y)| (hx + x * s, hy + y * s))
+                .collect();
+                c.fill(
+                    Bb::around(hx, hy, s, s),
+                    0.0,
+                    move |x, y| polygon(x, y, &pts) - s * 0.05,
+                    move |x, y, d| {
+                        let u = (x - hx) / (s * 0.5);
+                        // The front petal reads lighter than the two behind it.
+                        let front = smoothstep(0.5, 0.35, u.abs())
+                            * smoothstep(hy - 0.3 * s, hy - 0.1 * s, y);
+                        let edge = 0.85 + 0.15 * smoothstep(0.0, s * 0.15, -d);
+                        (
+                            scale(col, (0.82 + 0.18 * front) * edge * (1.0 - 0.1 * u)),
+                            1.0,
+                        )
+                    },
+                );
             }
         }
     }
@@ -988,20 +1401,39 @@ fn flowers(c: &mut Canvas, rng: &mut Rng) {
 
 fn coffee(c: &mut Canvas, rng: &mut Rng) {
     let marble = rng.chance(0.5);
-    let base: Rgb = if marble { [236.0, 234.0, 230.0] } else { rng.pick(&[[150.0, 104.0, 70.0], [96.0, 70.0, 56.0], [60.0, 64.0, 70.0]]) };
-    c.fill(c.all(), 0.0, |_, _| -1.0, move |x, y, _| {
-        if marble {
-            let v = ((x * 6.0 + y * 3.0 + (x * 17.0).sin() * 0.6 + (y * 11.0).cos() * 0.4) * 2.0).sin();
-            let vein = (1.0 - v.abs()).powi(12);
-            (mix(base, [170.0, 170.0, 176.0], vein * 0.6), 1.0)
-        } else {
-            let grain = ((y * 120.0 + (x * 9.0).sin() * 1.5).sin() * 0.5 + 0.5) * 0.08;
-            (scale(base, 0.95 - grain), 1.0)
-        }
-    });
+    let base: Rgb = if marble {
+        [236.0, 234.0, 230.0]
+    } else {
+        rng.pick(&[[150.0, 104.0, 70.0], [96.0, 70.0, 56.0], [60.0, 64.0, 70.0]])
+    };
+    let (ox, oy) = (rng.f(0.0, 10.0), rng.f(0.0, 10.0));
+    c.fill(
+        c.all(),
+        0.0,
+        |_, _| -1.0,
+        move |x, y, _| {
+            let (x, y) = (x + ox, y + oy);
+            if marble {
+                let v = ((x * 6.0 + y * 3.0 + (x * 17.0).sin() * 0.6 + (y * 11.0).cos() * 0.4)
+                    * 2.0)
+                    .sin();
+                let fine = ((x * 23.0 - y * 9.0 + (y * 31.0).sin() * 0.3) * 3.0).sin();
+                let vein = (1.0 - v.abs()).powi(30) * 0.4 + (1.0 - fine.abs()).powi(60) * 0.25;
+                (mix(base, [160.0, 162.0, 170.0], vein), 1.0)
+            } else {
+                let grain = ((y * 120.0 + (x * 9.0).sin() * 1.5).sin() * 0.5 + 0.5) * 0.08;
+                (scale(base, 0.95 - grain), 1.0)
+            }
+        },
+    );
     let m = c.mid();
     let (cx, cy) = (0.48 + rng.f(-0.04, 0.04), m + rng.f(-0.03, 0.03));
-    let cup_col: Rgb = rng.pick(&[[248.0, 246.0, 242.0], [214.0, 110.0, 80.0], [120.0, 160.0, 170.0], [40.0, 44.0, 50.0]]);
+    let cup_col: Rgb = rng.pick(&[
+        [248.0, 246.0, 242.0],
+        [214.0, 110.0, 80.0],
+        [120.0, 160.0, 170.0],
+        [40.0, 44.0, 50.0],
+    ]);
 
     // Coffee beans around.
     for _ in 0..14 {
@@ -1009,80 +1441,171 @@ fn coffee(c: &mut Canvas, rng: &mut Rng) {
         if circle(bx, by, cx, cy, 0.36) < 0.0 {
             continue;
         }
-        let rot = rng.f(0.0, 6.28);
+        let rot = rng.f(0.0, TAU);
         let bean = move |x: f32, y: f32| {
             let (x, y) = rotate(x, y, bx, by, rot);
             ellipse(x, y, bx, by, 0.024, 0.017)
         };
-        c.shadow(Bb::around(bx, by, 0.04, 0.04), 0.006, 0.35, (0.003, 0.005), bean);
+        c.shadow(
+            Bb::around(bx, by, 0.04, 0.04),
+            0.006,
+            0.35,
+            (0.003, 0.005),
+            bean,
+        );
         c.fill(Bb::around(bx, by, 0.03, 0.03), 0.0, bean, move |x, y, d| {
             let (xr, yr) = rotate(x, y, bx, by, rot);
-            let crease = 1.0 - (((yr - by) - 0.004 * ((xr - bx) * 90.0).sin()).abs() / 0.0025).min(1.0);
+            let crease =
+                1.0 - (((yr - by) - 0.004 * ((xr - bx) * 90.0).sin()).abs() / 0.0025).min(1.0);
             let light = 0.75 + 0.35 * smoothstep(0.0, 0.01, -d);
-            (scale(mix([110.0, 66.0, 38.0], [40.0, 22.0, 14.0], crease), light), 1.0)
+            (
+                scale(mix([110.0, 66.0, 38.0], [40.0, 22.0, 14.0], crease), light),
+                1.0,
+            )
         });
     }
 
     // Saucer, cup, handle, spoon.
-    c.shadow(Bb::around(cx, cy, 0.3, 0.3), 0.03, 0.35, (0.012, 0.02), move |x, y| circle(x, y, cx, cy, 0.28));
-    c.fill(Bb::around(cx, cy, 0.28, 0.28), 0.0, move |x, y| circle(x, y, cx, cy, 0.28), move |x, y, d| {
-        let rim = smoothstep(0.0, 0.03, -d);
-        let side = ((x - cx) + (y - cy)) / 0.28;
-        (scale(cup_col, 0.9 + 0.08 * rim - 0.04 * side), 1.0)
-    });
+    c.shadow(
+        Bb::around(cx, cy, 0.3, 0.3),
+        0.03,
+        0.35,
+        (0.012, 0.02),
+        move |x, y| circle(x, y, cx, cy, 0.28),
+    );
+    c.fill(
+        Bb::around(cx, cy, 0.28, 0.28),
+        0.0,
+        move |x, y| circle(x, y, cx, cy, 0.28),
+        move |x, y, d| {
+            let rim = smoothstep(0.0, 0.03, -d);
+            let side = ((x - cx) + (y - cy)) / 0.28;
+            (scale(cup_col, 0.9 + 0.08 * rim - 0.04 * side), 1.0)
+        },
+    );
     let ha = rng.f(-0.6, 0.6);
     let (hx, hy) = (cx + 0.2 * ha.cos(), cy + 0.2 * ha.sin());
     let handle = move |x: f32, y: f32| {
         let (x, y) = rotate(x, y, hx, hy, ha);
         rrect(x, y, hx, hy, 0.07, 0.024, 0.024)
     };
-    c.shadow(Bb::around(hx, hy, 0.1, 0.1), 0.012, 0.35, (0.006, 0.01), handle);
-    c.fill(Bb::around(hx, hy, 0.1, 0.1), 0.0, handle, move |_, _, d| (scale(cup_col, 0.88 + 0.12 * smoothstep(0.0, 0.01, -d)), 1.0));
-    c.shadow(Bb::around(cx, cy, 0.2, 0.2), 0.015, 0.4, (0.006, 0.01), move |x, y| circle(x, y, cx, cy, 0.16));
-    c.fill(Bb::around(cx, cy, 0.17, 0.17), 0.0, move |x, y| circle(x, y, cx, cy, 0.165), move |x, y, d| {
-        let side = ((x - cx) + (y - cy)) / 0.165;
-        (scale(cup_col, 1.0 - 0.06 * side - 0.1 * smoothstep(0.02, 0.0, -d)), 1.0)
+    c.shadow(
+        Bb::around(hx, hy, 0.1, 0.1),
+        0.012,
+        0.35,
+        (0.006, 0.01),
+        handle,
+    );
+    c.fill(Bb::around(hx, hy, 0.1, 0.1), 0.0, handle, move |_, _, d| {
+        (scale(cup_col, 0.88 + 0.12 * smoothstep(0.0, 0.01, -d)), 1.0)
     });
+    c.shadow(
+        Bb::around(cx, cy, 0.2, 0.2),
+        0.015,
+        0.4,
+        (0.006, 0.01),
+        move |x, y| circle(x, y, cx, cy, 0.16),
+    );
+    c.fill(
+        Bb::around(cx, cy, 0.17, 0.17),
+        0.0,
+        move |x, y| circle(x, y, cx, cy, 0.165),
+        move |x, y, d| {
+            let side = ((x - cx) + (y - cy)) / 0.165;
+            (
+                scale(cup_col, 1.0 - 0.06 * side - 0.1 * smoothstep(0.02, 0.0, -d)),
+                1.0,
+            )
+        },
+    );
     let crema: Rgb = [196.0, 134.0, 76.0];
     let dark: Rgb = [108.0, 62.0, 30.0];
-    c.fill(Bb::around(cx, cy, 0.15, 0.15), 0.0, move |x, y| circle(x, y, cx, cy, 0.14), move |x, y, d| {
-        let t = smoothstep(0.0, 0.05, -d);
-        let swirl = 0.04 * (((y - cy).atan2(x - cx)) * 5.0 + (x - cx).hypot(y - cy) * 60.0).sin();
-        (mix(dark, crema, t * 0.9 + swirl), 1.0)
-    });
+    c.fill(
+        Bb::around(cx, cy, 0.15, 0.15),
+        0.0,
+        move |x, y| circle(x, y, cx, cy, 0.14),
+        move |x, y, d| {
+            let t = smoothstep(0.0, 0.05, -d);
+            let swirl =
+                0.04 * (((y - cy).atan2(x - cx)) * 5.0 + (x - cx).hypot(y - cy) * 60.0).sin();
+            (mix(dark, crema, t * 0.9 + swirl), 1.0)
+        },
+    );
     // Latte art: a heart, or a tulip of stacked hearts.
     let milk: Rgb = [246.0, 236.0, 220.0];
     let art_rot = rng.f(-0.5, 0.5);
     if rng.chance(0.5) {
-        c.fill(Bb::around(cx, cy, 0.12, 0.12), 0.0, move |x, y| {
-            let (x, y) = rotate(x, y, cx, cy, art_rot);
-            heart(x, y, cx, cy + 0.04, 0.12)
-        }, move |_, _, d| (mix(milk, crema, smoothstep(0.0, 0.008, d + 0.004)), 1.0));
+        c.fill(
+            Bb::around(cx, cy, 0.12, 0.12),
+            0.0,
+            move |x, y| {
+                let (x, y) = rotate(x, y, cx, cy, art_rot);
+                heart(x, y, cx, cy + 0.04, 0.12)
+            },
+            move |_, _, d| (mix(milk, crema, smoothstep(0.0, 0.008, d + 0.004)), 1.0),
+        );
     } else {
         for (k, s) in [(0, 0.1), (1, 0.075), (2, 0.055)] {
             let off = k as f32 * 0.04;
-            c.fill(Bb::around(cx, cy, 0.12, 0.12), 0.0, move |x, y| {
-                let (x, y) = rotate(x, y, cx, cy, art_rot);
-                heart(x, y, cx, cy + 0.06 - off, s).max(-heart(x, y, cx, cy + 0.065 - off, s * 0.7))
-            }, move |_, _, _| (milk, 1.0));
+            c.fill(
+                Bb::around(cx, cy, 0.12, 0.12),
+                0.0,
+                move |x, y| {
+                    let (x, y) = rotate(x, y, cx, cy, art_rot);
+                    heart(x, y, cx, cy + 0.06 - off, s).max(-heart(
+                        x,
+                        y,
+                        cx,
+                        cy + 0.065 - off,
+                        s * 0.7,
+                    ))
+                },
+                move |_, _, _| (milk, 1.0),
+            );
         }
-        c.solid(Bb::around(cx, cy, 0.12, 0.12), move |x, y| {
-            let (x, y) = rotate(x, y, cx, cy, art_rot);
-            capsule(x, y, (cx, cy - 0.09), (cx, cy + 0.08), 0.003)
-        }, milk);
+        c.solid(
+            Bb::around(cx, cy, 0.12, 0.12),
+            move |x, y| {
+                let (x, y) = rotate(x, y, cx, cy, art_rot);
+                capsule(x, y, (cx, cy - 0.09), (cx, cy + 0.08), 0.003)
+            },
+            milk,
+        );
     }
-    // Spoon on the saucer.
-    let sa = ha + PI * 0.55;
-    let (s0, s1) = ((cx + 0.19 * sa.cos(), cy + 0.19 * sa.sin()), (cx + 0.27 * sa.cos() + 0.06, cy + 0.27 * sa.sin()));
-    let spoon = move |x: f32, y: f32| capsule(x, y, s0, s1, 0.006).min({
-        let (x, y) = rotate(x, y, s0.0, s0.1, -sa);
-        ellipse(x, y, s0.0, s0.1, 0.03, 0.018)
-    });
-    c.shadow(Bb::around(s0.0, s0.1, 0.15, 0.15), 0.006, 0.4, (0.004, 0.006), spoon);
-    c.fill(Bb::around(s0.0, s0.1, 0.15, 0.15), 0.0, spoon, move |x, y, _| {
-        let t = ((x - s0.0) * 30.0 + (y - s0.1) * 20.0).sin() * 0.5 + 0.5;
-        (mix([170.0, 172.0, 178.0], [236.0, 238.0, 242.0], t), 1.0)
-    });
+    // Spoon on the saucer, lying along its rim.
+    let sa = ha + PI * 0.6;
+    let da = sa + PI / 2.0;
+    let s0 = (cx + 0.215 * sa.cos(), cy + 0.215 * sa.sin());
+    let s1 = (s0.0 + 0.15 * da.cos(), s0.1 + 0.15 * da.sin());
+    let bowl = (s0.0 - 0.02 * da.cos(), s0.1 - 0.02 * da.sin());
+    let spoon = move |x: f32, y: f32| {
+        let handle = capsule(x, y, s0, s1, 0.0055);
+        let (xr, yr) = rotate(x, y, bowl.0, bowl.1, da);
+        smin(handle, ellipse(xr, yr, bowl.0, bowl.1, 0.034, 0.021), 0.01)
+    };
+    c.shadow(
+        Bb::around(s0.0, s0.1, 0.2, 0.2),
+        0.006,
+        0.4,
+        (0.004, 0.006),
+        spoon,
+    );
+    c.fill(
+        Bb::around(s0.0, s0.1, 0.2, 0.2),
+        0.0,
+        spoon,
+        move |x, y, d| {
+            let t = ((x - s0.0) * 30.0 + (y - s0.1) * 20.0).sin() * 0.5 + 0.5;
+            let edge = smoothstep(0.0, 0.006, -d);
+            (
+                scale(
+                    mix([170.0, 172.0, 178.0], [236.0, 238.0, 242.0], t),
+                    0.85 + 0.15 * edge,
+                ),
+                1.0,
+            )
+        },
+    );
 }
 
 fn sneakers(c: &mut Canvas, rng: &mut Rng) {
@@ -1092,9 +1615,12 @@ fn sneakers(c: &mut Canvas, rng: &mut Rng) {
     glow(c, 0.5, m - 0.05, 0.45, hsl(hue + 40.0, 0.6, 0.88), 0.7);
     let floor = m + 0.12;
     let h = c.height();
-    c.fill(Bb(0.0, floor, 1.0, h), 0.0, move |_, y| floor - y, move |_, y, _| {
-        (hsl(hue + 20.0, 0.38, 0.55 - (y - floor) * 0.25), 1.0)
-    });
+    c.fill(
+        Bb(0.0, floor, 1.0, h),
+        0.0,
+        move |_, y| floor - y,
+        move |_, y, _| (hsl(hue + 20.0, 0.38, 0.55 - (y - floor) * 0.25), 1.0),
+    );
 
     let look = Shoe {
         upper: rng.pick(&[
@@ -1112,7 +1638,11 @@ fn sneakers(c: &mut Canvas, rng: &mut Rng) {
             [246.0, 196.0, 40.0],
             [80.0, 110.0, 214.0],
         ]),
-        sole: if rng.chance(0.3) { [204.0, 158.0, 106.0] } else { [248.0, 247.0, 244.0] },
+        sole: if rng.chance(0.3) {
+            [204.0, 158.0, 106.0]
+        } else {
+            [248.0, 247.0, 244.0]
+        },
         facing: if rng.chance(0.5) { 1.0 } else { -1.0 },
     };
     // The pair: one shoe a little behind the other.
@@ -1155,44 +1685,85 @@ fn shoe(c: &mut Canvas, s: &Shoe, cx: f32, gy: f32, light: f32) {
     let upper = move |x: f32, y: f32| polygon(x, y, &outline) - 0.012;
     let upper = std::sync::Arc::new(upper);
     let bb = Bb(cx - 0.4, gy - 0.31, cx + 0.4, gy + 0.01);
-    let (u_col, a_col, s_col) = (scale(s.upper, light), scale(s.accent, light), scale(s.sole, light));
+    let (u_col, a_col, s_col) = (
+        scale(s.upper, light),
+        scale(s.accent, light),
+        scale(s.sole, light),
+    );
 
-    c.shadow(Bb(cx - 0.4, gy - 0.04, cx + 0.4, gy + 0.03), 0.02, 0.45 * light, (0.0, 0.008), move |x, y| {
-        ellipse(x, y, cx, gy, 0.37, 0.018)
-    });
+    c.shadow(
+        Bb(cx - 0.4, gy - 0.04, cx + 0.4, gy + 0.03),
+        0.02,
+        0.45 * light,
+        (0.0, 0.008),
+        move |x, y| ellipse(x, y, cx, gy, 0.37, 0.018),
+    );
     let u = upper.clone();
-    c.fill(bb, 0.0, move |x, y| u(x, y), move |x, y, d| {
-        let shade = 0.84 + 0.16 * smoothstep(0.0, 0.03, -d) - 0.06 * ((gy - y) / 0.28);
-        // Stitching just inside the edge.
-        let stitch = ((d + 0.01).abs() < 0.0014 && ((x + y) * 420.0).sin() > 0.0) as u8 as f32;
-        (mix(scale(u_col, shade), scale(u_col, 0.55), stitch * 0.7), 1.0)
-    });
+    c.fill(
+        bb,
+        0.0,
+        move |x, y| u(x, y),
+        move |x, y, d| {
+            let shade = 0.84 + 0.16 * smoothstep(0.0, 0.03, -d) - 0.06 * ((gy - y) / 0.28);
+            // Stitching just inside the edge.
+            let stitch = ((d + 0.01).abs() < 0.0014 && ((x + y) * 420.0).sin() > 0.0) as u8 as f32;
+            (
+                mix(scale(u_col, shade), scale(u_col, 0.55), stitch * 0.7),
+                1.0,
+            )
+        },
+    );
     // Toe cap and heel counter, clipped to the upper.
     let toe = p(0.29, -0.04);
     let u = upper.clone();
-    c.fill(bb, 0.0, move |x, y| ellipse(x, y, toe.0, toe.1, 0.12, 0.075).max(u(x, y)), move |_, _, d| {
-        (scale(mix(u_col, [120.0; 3], 0.15), 0.9 + 0.1 * smoothstep(0.0, 0.02, -d)), 1.0)
-    });
+    c.fill(
+        bb,
+        0.0,
+        move |x, y| ellipse(x, y, toe.0, toe.1, 0.12, 0.075).max(u(x, y)),
+        move |_, _, d| {
+            (
+                scale(
+                    mix(u_col, [120.0; 3], 0.15),
+                    0.9 + 0.1 * smoothstep(0.0, 0.02, -d),
+                ),
+                1.0,
+            )
+        },
+    );
     let heel = p(-0.36, -0.1);
     let u = upper.clone();
-    c.fill(bb, 0.0, move |x, y| ellipse(x, y, heel.0, heel.1, 0.085, 0.13).max(u(x, y)), move |_, _, d| {
-        (scale(a_col, 0.88 + 0.12 * smoothstep(0.0, 0.02, -d)), 1.0)
-    });
+    c.fill(
+        bb,
+        0.0,
+        move |x, y| ellipse(x, y, heel.0, heel.1, 0.085, 0.13).max(u(x, y)),
+        move |_, _, d| (scale(a_col, 0.88 + 0.12 * smoothstep(0.0, 0.02, -d)), 1.0),
+    );
     // A wave-shaped side panel.
     let u = upper.clone();
-    c.fill(bb, 0.0, move |x, y| {
-        let lx = (x - cx) * f;
-        let t = ((lx + 0.26) / 0.36).clamp(0.0, 1.0);
-        let centre = -0.065 - 0.1 * (t * PI * 0.9).sin() * t.sqrt();
-        let half = 0.012 + 0.012 * (1.0 - t);
-        ((y - gy - centre).abs() - half).max(-0.26 - lx).max(lx - 0.1).max(u(x, y))
-    }, move |_, _, _| (a_col, 1.0));
+    c.fill(
+        bb,
+        0.0,
+        move |x, y| {
+            let lx = (x - cx) * f;
+            let t = ((lx + 0.26) / 0.36).clamp(0.0, 1.0);
+            let centre = -0.065 - 0.1 * (t * PI * 0.9).sin() * t.sqrt();
+            let half = 0.012 + 0.012 * (1.0 - t);
+            ((y - gy - centre).abs() - half)
+                .max(-0.26 - lx)
+                .max(lx - 0.1)
+                .max(u(x, y))
+        },
+        move |_, _, _| (a_col, 1.0),
+    );
     // Padded collar lining.
     let collar = p(-0.24, -0.207);
     let u = upper.clone();
-    c.fill(Bb::around(collar.0, collar.1, 0.12, 0.03), 0.0, move |x, y| {
-        ellipse(x, y, collar.0, collar.1, 0.1, 0.016).max(u(x, y))
-    }, move |_, _, _| (scale(u_col, 0.4), 1.0));
+    c.fill(
+        Bb::around(collar.0, collar.1, 0.12, 0.03),
+        0.0,
+        move |x, y| ellipse(x, y, collar.0, collar.1, 0.1, 0.016).max(u(x, y)),
+        move |_, _, _| (scale(u_col, 0.4), 1.0),
+    );
     // Laces crossing between eyelets along the throat.
     let (l0, l1): ((f32, f32), (f32, f32)) = ((-0.04, -0.235), (0.16, -0.145));
     let (dx, dy) = (l1.0 - l0.0, l1.1 - l0.1);
@@ -1203,27 +1774,52 @@ fn shoe(c: &mut Canvas, s: &Shoe, cx: f32, gy: f32, light: f32) {
     for k in 0..5 {
         let t = k as f32 / 5.0;
         let e = at(t, 0.022);
-        c.solid(Bb::around(e.0, e.1, 0.01, 0.01), move |x, y| circle(x, y, e.0, e.1, 0.005), scale(u_col, 0.35));
+        c.solid(
+            Bb::around(e.0, e.1, 0.01, 0.01),
+            move |x, y| circle(x, y, e.0, e.1, 0.005),
+            scale(u_col, 0.35),
+        );
         let (a, b) = (at(t, 0.022), at(t + 0.12, -0.004));
-        c.solid(Bb(a.0.min(b.0) - 0.01, a.1.min(b.1) - 0.01, a.0.max(b.0) + 0.01, a.1.max(b.1) + 0.01), move |x, y| capsule(x, y, a, b, 0.0055), lace);
+        c.solid(
+            Bb(
+                a.0.min(b.0) - 0.01,
+                a.1.min(b.1) - 0.01,
+                a.0.max(b.0) + 0.01,
+                a.1.max(b.1) + 0.01,
+            ),
+            move |x, y| capsule(x, y, a, b, 0.0055),
+            lace,
+        );
         let (a, b) = (at(t + 0.2, 0.022), at(t + 0.08, -0.004));
-        c.solid(Bb(a.0.min(b.0) - 0.01, a.1.min(b.1) - 0.01, a.0.max(b.0) + 0.01, a.1.max(b.1) + 0.01), move |x, y| capsule(x, y, a, b, 0.0055), scale(lace, 0.9));
+        c.solid(
+            Bb(
+                a.0.min(b.0) - 0.01,
+                a.1.min(b.1) - 0.01,
+                a.0.max(b.0) + 0.01,
+                a.1.max(b.1) + 0.01,
+            ),
+            move |x, y| capsule(x, y, a, b, 0.0055),
+            scale(lace, 0.9),
+        );
     }
     // Sole: midsole with a coloured line, gum or rubber outsole with tread.
-    c.fill(Bb(cx - 0.39, gy - 0.07, cx + 0.39, gy + 0.01), 0.0, move |x, y| {
-        rrect(x, y, cx + 0.005 * f, gy - 0.03, 0.37, 0.032, 0.028)
-    }, move |x, y, _| {
-        let outsole = y > gy - 0.012;
-        let tread = outsole && (x * 170.0).sin() > 0.5;
-        let col = if outsole {
-            scale(s_col, if tread { 0.5 } else { 0.66 })
-        } else if (y - (gy - 0.036)).abs() < 0.003 {
-            a_col
-        } else {
-            scale(s_col, 0.97 - 0.1 * ((y - gy + 0.06) / 0.05))
-        };
-        (col, 1.0)
-    });
+    c.fill(
+        Bb(cx - 0.39, gy - 0.07, cx + 0.39, gy + 0.01),
+        0.0,
+        move |x, y| rrect(x, y, cx + 0.005 * f, gy - 0.03, 0.37, 0.032, 0.028),
+        move |x, y, _| {
+            let outsole = y > gy - 0.012;
+            let tread = outsole && (x * 170.0).sin() > 0.5;
+            let col = if outsole {
+                scale(s_col, if tread { 0.5 } else { 0.66 })
+            } else if (y - (gy - 0.036)).abs() < 0.003 {
+                a_col
+            } else {
+                scale(s_col, 0.97 - 0.1 * ((y - gy + 0.06) / 0.05))
+            };
+            (col, 1.0)
+        },
+    );
 }
 
 #[cfg(test)]
@@ -1235,7 +1831,8 @@ mod tests {
         for motif in Motif::ALL {
             for (w, h) in [(216, 216), (216, 270)] {
                 let bytes = draw(7, motif, w, h);
-                let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+                let img =
+                    image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
                 assert_eq!((img.width(), img.height()), (w, h), "{motif:?}");
             }
         }
@@ -1251,18 +1848,22 @@ mod tests {
         }
     }
 
-    /// Writes a contact sheet of every motif to /tmp/demo_motifs.png; run with `--ignored` to look at them.
+    /// Writes a contact sheet of every motif (one square row, two 4:5 rows) to /tmp/demo_motifs.png, for
+    /// looking at: `cargo test -p souk demo_images -- --ignored`.
     #[test]
     #[ignore]
     fn contact_sheet() {
-        let (w, h) = (360, 450);
-        let seeds = [1u64, 2, 3];
-        let mut sheet = RgbImage::new(w * Motif::ALL.len() as u32, h * seeds.len() as u32);
-        for (i, motif) in Motif::ALL.into_iter().enumerate() {
-            for (j, &seed) in seeds.iter().enumerate() {
-                let img = render(seed, motif, w, if j == 0 { w } else { h });
-                image::imageops::overlay(&mut sheet, &img, i64::from(i as u32 * w), i64::from(j as u32 * h));
+        let w = 360;
+        let rows = [(1u64, 360u32), (2, 450), (3, 450)];
+        let height = rows.iter().map(|r| r.1).sum();
+        let mut sheet = RgbImage::new(w * Motif::ALL.len() as u32, height);
+        let mut y = 0;
+        for (seed, h) in rows {
+            for (i, motif) in Motif::ALL.into_iter().enumerate() {
+                let img = render(seed, motif, w, h);
+                image::imageops::overlay(&mut sheet, &img, i64::from(i as u32 * w), i64::from(y));
             }
+            y += h;
         }
         sheet.save("/tmp/demo_motifs.png").unwrap();
     }

@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod extract;
 mod i18n;
+mod media;
 mod middleware;
 mod pages;
 mod state;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .merge(assets::router())
+        .merge(media::router(state.clone()))
         .merge(api::docs_router(openapi))
         .merge(api::ops_router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
