@@ -229,6 +229,46 @@ backend_tests! {
         app.login("taken_name", DEFAULT_PASSWORD).await;
     }
 
+    async fn settings_page_manages_tokens(backend) {
+        let app = TestApp::start(backend).await;
+        let user = app.user("tinkerer").await;
+        let browser = Browser::new(&app);
+        browser.log_in("tinkerer", DEFAULT_PASSWORD).await;
+
+        let res = browser.submit("/settings/tokens", &[("name", "home server"), ("expires_in_days", "")]).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let html = res.text().await.unwrap();
+        let secret = html
+            .match_indices("souk_pat_")
+            .map(|(at, _)| {
+                html[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect::<String>()
+            })
+            .find(|candidate| candidate.len() > 30)
+            .expect("the new secret is shown once");
+        assert_eq!(app.get_auth("/api/v1/me", &secret).await.status(), StatusCode::OK);
+        let (_, again) = browser.page("/settings").await;
+        assert!(again.contains("home server") && !again.contains(&secret), "listed, secret not repeated");
+
+        let res = browser.submit("/settings/tokens", &[("name", ""), ("expires_in_days", "")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a nameless token is refused in place");
+        assert!(is_html(res.headers()));
+
+        let (_, list) = json_of(app.get_auth("/api/v1/tokens", &user.token).await).await;
+        let id = list["items"][0]["id"].as_i64().unwrap();
+        let path = format!("/settings/tokens/{id}/revoke");
+        assert_eq!(browser.post_form(&path, &[]).await.status(), StatusCode::FORBIDDEN, "needs the CSRF token");
+        assert_eq!(app.get_auth("/api/v1/me", &secret).await.status(), StatusCode::OK);
+        let res = browser.submit(&path, &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_auth("/api/v1/me", &secret).await.status(), StatusCode::UNAUTHORIZED);
+        let res = browser.submit(&path, &[]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "already revoked");
+        assert!(is_html(res.headers()));
+    }
+
     async fn unknown_paths_and_methods(backend) {
         let app = TestApp::start(backend).await;
         let res = app.get("/no/such/page").await;

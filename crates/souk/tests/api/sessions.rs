@@ -62,10 +62,15 @@ backend_tests! {
         }
         assert!(!list.to_string().contains(&secret));
 
-        // The token works as a bearer credential for the same account.
+        assert!(items.iter().all(|t| t["last_used_at"].is_null()), "not used yet");
+
+        // The token works as a bearer credential for the same account, and its use is recorded.
         let (status, me) = json_of(app.get_auth("/api/v1/me", &secret).await).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["username"], "scripter");
+        let (_, list) = json_of(app.get_auth("/api/v1/tokens", &user.token).await).await;
+        let used = list["items"].as_array().unwrap().iter().find(|t| t["id"] == id).unwrap();
+        assert!(used["last_used_at"].is_string(), "{used}");
 
         // Revoked: 204, then the secret is dead and a second revoke finds nothing.
         let res = app.delete_auth(&format!("/api/v1/tokens/{id}"), &user.token).await;
