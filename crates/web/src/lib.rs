@@ -30,13 +30,15 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .merge(assets::router())
-        .merge(media::router(state.clone()))
         .merge(api::docs_router(openapi))
         .merge(api::ops_router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::context,
-        ));
+        ))
+        // Outside the request context: images need no session lookup, and a publicly cached response
+        // must never carry a cookie.
+        .merge(media::router(state.clone()));
     middleware::outer_layers(router, &state.config)
 }
 

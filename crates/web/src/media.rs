@@ -98,6 +98,10 @@ mod tests {
         assert_eq!(h["content-type"], "image/jpeg");
         assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
         assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            h.get("set-cookie").is_none(),
+            "cached publicly, so no cookies"
+        );
         let body = to_bytes(res.into_body(), 1024).await.unwrap();
         assert_eq!(&body[..], b"\xFF\xD8\xFFjpeg");
 
