@@ -5,5 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod demo_images;
 pub mod telemetry;
+
+/// Pictures for the demo feed (a separate crate so it can be optimised in debug builds).
+pub use souk_demo_art as demo_images;
