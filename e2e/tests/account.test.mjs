@@ -110,7 +110,7 @@ describe('accounts in the browser', () => {
       // Bottom-nav links read "<icon><label>", so match the link, not an exact text node.
       const bottomNav = page.locator('nav.bottomnav');
       assert.match(await bottomNav.locator('a[href="/"]').innerText(), /홈/);
-      assert.match(await bottomNav.locator('a[href="/settings"]').innerText(), /설정/);
+      assert.match(await bottomNav.locator('a[href="/notifications"]').innerText(), /알림/);
       assert.equal((await page.locator('h1').first().textContent()).trim(), '설정');
       assert.match(await page.locator('header').innerText(), /로그아웃/);
       assert.equal(await page.inputValue('#lang-select'), 'ko');

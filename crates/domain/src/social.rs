@@ -127,7 +127,7 @@ pub fn segments(text: &str) -> Vec<Segment<'_>> {
             let valid = if c == '@' {
                 (3..=30).contains(&n)
             } else {
-                n >= 1 && n <= HASHTAG_MAX_CHARS && !word.chars().all(|ch| ch.is_numeric())
+                (1..=HASHTAG_MAX_CHARS).contains(&n) && !word.chars().all(|ch| ch.is_numeric())
             };
             if valid {
                 if plain_start < i {

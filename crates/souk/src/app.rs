@@ -61,6 +61,7 @@ impl App {
             trust_proxy: self.config.trust_proxy,
             max_body_bytes: self.config.max_body_bytes,
             request_timeout: Duration::from_secs(self.config.request_timeout_secs),
+            public_url: self.config.public_url.clone(),
         };
         souk_web::router(AppState::new(
             self.services.clone(),

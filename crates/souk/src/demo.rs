@@ -354,7 +354,7 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
             let wanted = if v.username == "demo" {
                 j % 4 != 3
             } else {
-                mix(i as u64, j as u64) % 3 == 0
+                mix(i as u64, j as u64).is_multiple_of(3)
             };
             if i != j && wanted {
                 social.follow(v, &other.username).await?;
@@ -377,7 +377,7 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
     let mut post_ids = Vec::new();
     for (n, (v, motif, caption, k)) in plan.iter().enumerate() {
         let seed = mix(v.user_id as u64, *k as u64);
-        let tall = seed % 3 == 0;
+        let tall = seed.is_multiple_of(3);
         let photos = 1 + (seed % 3) as usize;
         let uploads = (0..photos)
             .map(|p| Upload {

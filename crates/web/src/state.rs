@@ -14,6 +14,8 @@ pub struct WebConfig {
     /// Largest accepted request body for ordinary JSON and form requests.
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// How people reach this site (`https://souk.example`), for links they copy; empty: the request's host.
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -23,6 +25,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            public_url: String::new(),
         }
     }
 }

@@ -1,25 +1,246 @@
 // Souk progressive enhancement: every page works without this file.
 (function () {
   "use strict";
+  var body = document.body;
+  var csrfMeta = document.querySelector("meta[name=csrf-token]");
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
   // Language switcher: submit as soon as a language is picked; the button stays for no-JS users.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () {
       select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
     });
   });
-  // Copy buttons for one-time secrets.
-  document.querySelectorAll("[data-testid=new-token]").forEach(function (code) {
+
+  function copyButton(getText, after) {
     if (!navigator.clipboard) return;
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "small ghost";
-    button.textContent = "⧉";
-    button.setAttribute("aria-label", "Copy");
+    button.className = "small ghost copy";
+    button.textContent = body.getAttribute("data-copy") || "Copy";
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(code.textContent.trim()).then(function () {
-        button.textContent = "✓";
+      navigator.clipboard.writeText(getText()).then(function () {
+        button.textContent = "✓ " + (body.getAttribute("data-copied") || "Copied");
       });
     });
-    code.after(button);
+    after.after(button);
+  }
+
+  // Copy buttons for one-time secrets.
+  document.querySelectorAll("[data-testid=new-token]").forEach(function (code) {
+    copyButton(function () { return code.textContent.trim(); }, code);
+  });
+
+  // Elements matching `sel` inside `root`, including `root` itself.
+  function all(root, sel) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(sel));
+    if (root.matches && root.matches(sel)) found.unshift(root);
+    return found;
+  }
+
+  // Everything below may also run on cards appended by infinite scroll.
+  function enhance(root) {
+    // Share sheet: a copy button next to the link; selecting the field selects the whole link.
+    all(root, "input[data-copy]").forEach(function (input) {
+      input.addEventListener("focus", function () { input.select(); });
+      copyButton(function () { return input.value; }, input);
+    });
+
+    // Destructive forms ask first.
+    all(root, "form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (e) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+      });
+    });
+
+    // Like and save buttons: call the JSON API instead of reloading the page.
+    all(root, "form.toggle[data-api]").forEach(function (form) {
+      form.addEventListener("submit", function (e) {
+        if (!window.fetch) return;
+        e.preventDefault();
+        var onInput = form.querySelector("input[name=on]");
+        var button = form.querySelector("button");
+        var turnOn = onInput.value !== "0";
+        if (button.disabled) return;
+        button.disabled = true;
+        fetch(form.getAttribute("data-api"), {
+          method: turnOn ? "POST" : "DELETE",
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+        }).then(function (res) {
+          if (!res.ok) throw new Error(String(res.status));
+          return res.json();
+        }).then(function (data) {
+          var field = form.getAttribute("data-field");
+          var on = field && field in data ? !!data[field] : turnOn;
+          onInput.value = on ? "0" : "1";
+          button.classList.toggle("on", on);
+          button.setAttribute("aria-pressed", on ? "true" : "false");
+          var countKey = form.getAttribute("data-count");
+          var n = button.querySelector(".n");
+          if (countKey && n && countKey in data) n.textContent = String(data[countKey]);
+          if (on && button.classList.contains("like")) {
+            button.classList.remove("pop");
+            void button.offsetWidth;
+            button.classList.add("pop");
+          }
+        }).catch(function () {
+          // Fall back to the plain form post, which shows a proper error page if needed.
+          form.submit();
+        }).finally(function () {
+          button.disabled = false;
+        });
+      });
+    });
+
+    // Carousels: keep the dots and the "2/5" counter in step with swiping; dots scroll sideways only.
+    all(root, "[data-carousel]").forEach(function (carousel) {
+      var strip = carousel.querySelector(".slides");
+      var dots = carousel.querySelectorAll(".dots a");
+      var counter = carousel.querySelector("[data-counter]");
+      if (!strip || dots.length === 0) return;
+      var total = dots.length;
+      function current() {
+        return Math.round(strip.scrollLeft / Math.max(1, strip.clientWidth));
+      }
+      function mark() {
+        var i = Math.min(total - 1, Math.max(0, current()));
+        dots.forEach(function (d, j) {
+          d.classList.toggle("on", i === j);
+          if (i === j) d.setAttribute("aria-current", "true"); else d.removeAttribute("aria-current");
+        });
+        if (counter) counter.textContent = (i + 1) + "/" + total;
+      }
+      var pending = false;
+      strip.addEventListener("scroll", function () {
+        if (pending) return;
+        pending = true;
+        window.requestAnimationFrame(function () { pending = false; mark(); });
+      }, { passive: true });
+      dots.forEach(function (d, j) {
+        d.addEventListener("click", function (e) {
+          e.preventDefault();
+          strip.scrollTo({ left: j * strip.clientWidth, behavior: "smooth" });
+        });
+      });
+    });
+
+    // Only one "⋯" menu or share box open at a time.
+    all(root, "details.menu, details.share-box").forEach(function (d) {
+      d.addEventListener("toggle", function () {
+        if (!d.open) return;
+        document.querySelectorAll("details.menu[open], details.share-box[open]").forEach(function (o) {
+          if (o !== d) o.open = false;
+        });
+      });
+    });
+  }
+  enhance(document);
+
+  // Close open menus when tapping elsewhere.
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details.menu[open], details.share-box[open]").forEach(function (d) {
+      if (!d.contains(e.target)) d.open = false;
+    });
+  });
+
+  // Infinite scroll: when the "More" link comes into view, fetch the next page's items and append them.
+  function watchMore(link) {
+    if (!("IntersectionObserver" in window) || !window.fetch || !window.DOMParser) return;
+    var list = link.closest("[data-list]");
+    if (!list) return;
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (en) { return en.isIntersecting; })) return;
+      observer.disconnect();
+      var nav = link.closest("[data-more-nav]");
+      link.classList.add("loading");
+      var url = link.getAttribute("href");
+      url += (url.indexOf("?") >= 0 ? "&" : "?") + "partial=1";
+      fetch(url, { credentials: "same-origin" }).then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.text();
+      }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var items = doc.querySelector("[data-items]");
+        var target = list.querySelector("[data-items]");
+        if (items && target) {
+          Array.prototype.slice.call(items.children).forEach(function (child) {
+            var node = document.importNode(child, true);
+            target.appendChild(node);
+            enhance(node);
+          });
+        }
+        var next = doc.querySelector("[data-more-nav]");
+        if (next) {
+          var imported = document.importNode(next, true);
+          nav.replaceWith(imported);
+          var a = imported.querySelector("[data-more]");
+          if (a) watchMore(a);
+        } else {
+          nav.remove();
+        }
+      }).catch(function () {
+        // Leave the plain link in place: tapping it still loads the next page.
+        link.classList.remove("loading");
+      });
+    }, { rootMargin: "600px 0px" });
+    observer.observe(link);
+  }
+  document.querySelectorAll("[data-more]").forEach(watchMore);
+
+  // Compose page: one alt-text field per chosen photo, each with a thumbnail; live caption counter.
+  var compose = document.querySelector("form[data-compose]");
+  if (compose) {
+    var fileInput = compose.querySelector("input[type=file]");
+    var altList = compose.querySelector("[data-alt-list]");
+    var label = altList ? altList.getAttribute("data-photo-label") || "%{n}" : "%{n}";
+    if (fileInput && altList && window.URL && URL.createObjectURL) {
+      fileInput.addEventListener("change", function () {
+        var old = {};
+        altList.querySelectorAll("input[name=alt_text]").forEach(function (inp, i) { old[i] = inp.value; });
+        altList.querySelectorAll("img[data-preview]").forEach(function (img) { URL.revokeObjectURL(img.src); });
+        altList.textContent = "";
+        Array.prototype.slice.call(fileInput.files || []).forEach(function (file, i) {
+          var row = document.createElement("div");
+          row.className = "alt-row with-thumb";
+          var img = document.createElement("img");
+          img.setAttribute("data-preview", "");
+          img.alt = "";
+          img.width = 56;
+          img.height = 56;
+          img.src = URL.createObjectURL(file);
+          var id = "alt-" + (i + 1);
+          var lab = document.createElement("label");
+          lab.htmlFor = id;
+          lab.textContent = label.replace("%{n}", String(i + 1));
+          var inp = document.createElement("input");
+          inp.id = id;
+          inp.name = "alt_text";
+          inp.maxLength = 500;
+          inp.value = old[i] || "";
+          var col = document.createElement("div");
+          col.className = "alt-col";
+          col.appendChild(lab);
+          col.appendChild(inp);
+          row.appendChild(img);
+          row.appendChild(col);
+          altList.appendChild(row);
+        });
+        var picked = compose.querySelector("[data-picked]");
+        if (picked) picked.textContent = fileInput.files && fileInput.files.length ? String(fileInput.files.length) : "";
+      });
+    }
+  }
+  document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("data-counter"));
+    if (!out) return;
+    var max = parseInt(out.getAttribute("data-max"), 10) || 0;
+    function update() {
+      var n = Array.from(area.value).length;
+      out.textContent = n + " / " + max;
+      out.classList.toggle("over", n > max);
+    }
+    area.addEventListener("input", update);
+    update();
   });
 })();

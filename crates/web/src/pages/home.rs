@@ -1,69 +1,16 @@
-//! The home page, public profile pages, and the language switcher.
+//! The language switcher.
 
-use super::{Ui, render, safe_next};
+use super::safe_next;
 use crate::context::{LANG_COOKIE, RequestCtx, set_cookie};
 use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::state::AppState;
-use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use souk_domain::Locale;
-use souk_service::accounts::{Profile, ProfilePatch};
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    ui: Ui,
-    people: Vec<Profile>,
-    member_count: i64,
-}
-
-pub async fn home(State(state): State<AppState>, ctx: RequestCtx) -> Result<Response, AppError> {
-    let accounts = &state.services.accounts;
-    let mut people = accounts.recent_profiles(12).await?;
-    if let Some(v) = &ctx.viewer {
-        people.retain(|p| p.id != v.user_id);
-    }
-    let member_count = accounts.count_users().await?;
-    Ok(render(
-        StatusCode::OK,
-        &HomePage {
-            ui: Ui::new(&ctx),
-            people,
-            member_count,
-        },
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "profile.html")]
-struct ProfilePage {
-    ui: Ui,
-    profile: Profile,
-    joined: String,
-    is_me: bool,
-}
-
-pub async fn profile(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Path(username): Path<String>,
-) -> Result<Response, AppError> {
-    let profile = state.services.accounts.profile(&username).await?;
-    let is_me = ctx.viewer.as_ref().is_some_and(|v| v.user_id == profile.id);
-    Ok(render(
-        StatusCode::OK,
-        &ProfilePage {
-            ui: Ui::new(&ctx),
-            joined: profile.created_at.date_string(),
-            profile,
-            is_me,
-        },
-    ))
-}
+use souk_service::accounts::ProfilePatch;
 
 #[derive(Deserialize)]
 pub struct LanguageForm {

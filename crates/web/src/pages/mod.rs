@@ -1,7 +1,12 @@
 //! Server-rendered pages: the shared layout context, the page router, and the localized error page.
 
+mod admin;
 mod auth;
+mod feed;
 mod home;
+mod notifications;
+mod people;
+mod posts;
 mod settings;
 
 use crate::context::RequestCtx;
@@ -10,16 +15,47 @@ use crate::i18n;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use souk_domain::{FieldError, Locale};
+use souk_domain::{FieldError, Locale, Role, Timestamp};
 use std::borrow::Cow;
 
 pub fn router(state: AppState) -> Router {
+    let upload_limit = crate::api::upload_limit(&state);
     Router::new()
-        .route("/", get(home::home))
-        .route("/u/{username}", get(home::profile))
+        .route("/", get(feed::home))
+        .route("/discover", get(feed::discover))
+        .route("/tags/{tag}", get(feed::tag))
+        .route("/saved", get(feed::saved))
+        .route(
+            "/new",
+            get(posts::compose_page)
+                .post(posts::compose_submit)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/p/{id}", get(posts::show))
+        .route("/p/{id}/edit", get(posts::edit_page).post(posts::edit_submit))
+        .route("/p/{id}/delete", post(posts::delete))
+        .route("/p/{id}/like", post(posts::like))
+        .route("/p/{id}/save", post(posts::save))
+        .route("/p/{id}/share", post(posts::share))
+        .route("/p/{id}/comments", post(posts::add_comment))
+        .route("/c/{id}/like", post(posts::like_comment))
+        .route("/c/{id}/delete", post(posts::delete_comment))
+        .route("/u/{username}", get(people::profile))
+        .route("/u/{username}/followers", get(people::followers))
+        .route("/u/{username}/following", get(people::following))
+        .route("/u/{username}/follow", post(people::follow))
+        .route("/u/{username}/unfollow", post(people::unfollow))
+        .route("/u/{username}/block", post(people::block))
+        .route("/u/{username}/unblock", post(people::unblock))
+        .route("/notifications", get(notifications::page))
+        .route("/report", get(admin::report_page).post(admin::report_submit))
+        .route("/admin/reports", get(admin::reports))
+        .route("/admin/reports/{id}/resolve", post(admin::resolve))
         .route("/language", post(home::set_language))
         .route("/signup", get(auth::signup_page).post(auth::signup_submit))
         .route("/login", get(auth::login_page).post(auth::login_submit))
@@ -44,11 +80,34 @@ pub struct Ui {
     pub path: String,
     pub username: Option<String>,
     pub display_name: Option<String>,
+    /// Unread notifications, for the bell badge (0 unless built with [`Ui::load`]).
+    pub unread: i64,
+    pub admin: bool,
 }
 
 impl Ui {
+    /// Like [`Ui::new`], plus the unread-notification count for the header and bottom bar. A failure to
+    /// count only hides the badge.
+    pub async fn load(state: &AppState, ctx: &RequestCtx) -> Self {
+        let mut ui = Self::new(ctx);
+        if let Some(v) = &ctx.viewer {
+            ui.unread = state
+                .services
+                .social
+                .unread_notifications(v)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not count unread notifications");
+                    0
+                });
+        }
+        ui
+    }
+
     pub fn new(ctx: &RequestCtx) -> Self {
         Self {
+            unread: 0,
+            admin: ctx.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
             locale: ctx.locale,
             csrf: ctx.csrf_token.clone(),
             path: ctx.path.clone(),
@@ -69,6 +128,42 @@ impl Ui {
 
     pub fn t_with(&self, key: &str, name: &str, value: &str) -> String {
         i18n::t_args(self.locale, key, &[(name, value)])
+    }
+
+    /// This page's address without the infinite-scroll `partial=1` flag, for "come back here" fields.
+    pub fn here(&self) -> String {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("partial="))
+            .collect();
+        if kept.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", kept.join("&"))
+        }
+    }
+
+    /// The bell badge text: the count, capped so it fits in the circle.
+    pub fn unread_label(&self) -> String {
+        if self.unread > 99 {
+            "99+".into()
+        } else {
+            self.unread.to_string()
+        }
+    }
+
+    /// "3h"-style age for recent moments, the calendar date (YYYY-MM-DD) after a week.
+    pub fn ago(&self, at: Timestamp) -> String {
+        let secs = (Timestamp::now().as_micros() - at.as_micros()).max(0) / 1_000_000;
+        let (key, n) = match secs {
+            s if s < 60 => return self.t("time.now").into_owned(),
+            s if s < 3600 => ("time.minutes", s / 60),
+            s if s < 86_400 => ("time.hours", s / 3600),
+            s if s < 7 * 86_400 => ("time.days", s / 86_400),
+            _ => return at.date_string(),
+        };
+        self.t_with(key, "n", &n.to_string())
     }
 
     pub fn lang(&self) -> &'static str {
@@ -164,6 +259,77 @@ fn translate_code(ui: &Ui, code: &str, fallback: &str) -> String {
     } else {
         s.into_owned()
     }
+}
+
+/// Percent-encodes one URL path segment (hashtags may be Chinese or Korean).
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A query-string value, percent-encoded.
+pub fn query_value(s: &str) -> String {
+    path_segment(s)
+}
+
+/// Scheme and host this site is reached at, for links people copy and paste elsewhere: the configured
+/// public URL, else the request's `Host`.
+pub struct Origin(pub String);
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let configured = state.config.public_url.trim_end_matches('/');
+        if !configured.is_empty() {
+            return Ok(Origin(configured.to_owned()));
+        }
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+            })
+            .unwrap_or("localhost");
+        let scheme = if state.config.secure_cookies { "https" } else { "http" };
+        Ok(Origin(format!("{scheme}://{host}")))
+    }
+}
+
+/// `?partial=1`: infinite scroll asks for the next items only, without the page around them.
+#[derive(serde::Deserialize, Default)]
+pub struct PageParams {
+    pub cursor: Option<String>,
+    pub partial: Option<String>,
+    pub sort: Option<String>,
+}
+
+impl PageParams {
+    pub fn is_partial(&self) -> bool {
+        self.partial.as_deref().is_some_and(|p| p == "1")
+    }
+
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
+    }
+}
+
+/// Where a form sends the browser back to: its `next` field when it is a same-site path.
+pub fn back_to(next: Option<&str>, fallback: &str) -> Response {
+    let to = match next {
+        Some(n) if !n.is_empty() => safe_next(Some(n)),
+        _ => fallback.to_owned(),
+    };
+    Redirect::to(&to).into_response()
 }
 
 /// Renders a template, or a plain 500 if the template itself fails.
