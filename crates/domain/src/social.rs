@@ -74,7 +74,10 @@ pub fn parse_location(raw: &str) -> Result<String, FieldError> {
 pub enum Segment<'a> {
     Text(&'a str),
     /// As written (without the `#`), and its lookup key.
-    Hashtag { display: &'a str, key: String },
+    Hashtag {
+        display: &'a str,
+        key: String,
+    },
     /// The username as written (without the `@`).
     Mention(&'a str),
 }
@@ -237,7 +240,8 @@ mod tests {
 
     #[test]
     fn finds_hashtags_in_any_script() {
-        let tags = hashtags("新品 #春季穿搭 and #데일리룩 #OOTD ＃Ｓｐｒｉｎｇ #spring #2024 x#no #ootd");
+        let tags =
+            hashtags("新品 #春季穿搭 and #데일리룩 #OOTD ＃Ｓｐｒｉｎｇ #spring #2024 x#no #ootd");
         let keys: Vec<&str> = tags.iter().map(|(_, k)| k.as_str()).collect();
         assert_eq!(keys, vec!["春季穿搭", "데일리룩", "ootd", "spring"]);
         assert_eq!(tags[2].0, "OOTD");

@@ -1,6 +1,7 @@
 //! The social layer: follows and blocks, posts with images, hashtags and mentions, likes, saves, shares,
 //! comments, feeds, notifications and reports.
 
+use crate::media::{Media, MediaError, StoredImage};
 use crate::{ServiceError, ServiceResult, Viewer};
 use souk_domain::social::{self, DiscoverWeights};
 use souk_domain::{AccountKind, FieldError, Role, Timestamp};
@@ -9,7 +10,6 @@ use souk_store::comments::{self, CommentRecord};
 use souk_store::notifications::{self, NewNotification, NotificationRecord};
 use souk_store::posts::{self, Counter, ImageRecord, NewPost, PostRecord};
 use souk_store::{Db, Tx, follows, reports};
-use crate::media::{Media, MediaError, StoredImage};
 use std::sync::Arc;
 
 /// The folder part of a stored image key (`img/<id>/orig.jpg` → `img/<id>`).
@@ -161,7 +161,8 @@ impl SocialService {
         location: String,
         uploads: Vec<Upload>,
     ) -> ServiceResult<PostView> {
-        self.publish_as_of(viewer, caption, location, uploads, Timestamp::now()).await
+        self.publish_as_of(viewer, caption, location, uploads, Timestamp::now())
+            .await
     }
 
     /// [`Self::publish`] with an explicit publication time, for importing posts that already exist
@@ -194,7 +195,8 @@ impl SocialService {
             match self.media.pipeline.ingest(&u.bytes).await {
                 Ok(img) => stored.push((img, u.alt_text)),
                 Err(e) => {
-                    self.forget(stored.iter().map(|(s, _)| s.key_prefix.clone())).await;
+                    self.forget(stored.iter().map(|(s, _)| s.key_prefix.clone()))
+                        .await;
                     return Err(image_error(i, e));
                 }
             }
@@ -225,7 +227,8 @@ impl SocialService {
     /// Deletes a post and then its image files.
     pub async fn remove_post(&self, viewer: &Viewer, id: i64) -> ServiceResult<()> {
         let keys = self.delete_post(viewer, id).await?;
-        self.forget(keys.iter().map(|k| media_prefix(k).to_owned())).await;
+        self.forget(keys.iter().map(|k| media_prefix(k).to_owned()))
+            .await;
         Ok(())
     }
 
@@ -247,7 +250,11 @@ impl SocialService {
     }
 
     /// A profile as seen by `viewer`. Someone who blocked the viewer does not exist for them.
-    pub async fn profile(&self, viewer: Option<&Viewer>, username: &str) -> ServiceResult<ProfileView> {
+    pub async fn profile(
+        &self,
+        viewer: Option<&Viewer>,
+        username: &str,
+    ) -> ServiceResult<ProfileView> {
         let u = self.user_by_name(username).await?;
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
@@ -285,7 +292,11 @@ impl SocialService {
     pub async fn follow(&self, viewer: &Viewer, username: &str) -> ServiceResult<ProfileView> {
         let target = self.user_by_name(username).await?;
         if target.id == viewer.user_id {
-            return Err(ServiceError::field("username", "cannot_follow_self", "You cannot follow yourself."));
+            return Err(ServiceError::field(
+                "username",
+                "cannot_follow_self",
+                "You cannot follow yourself.",
+            ));
         }
         let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
@@ -294,7 +305,16 @@ impl SocialService {
         }
         if follows::insert(tx.conn(), viewer.user_id, target.id, now).await? {
             follows::adjust_counts(tx.conn(), viewer.user_id, target.id, 1).await?;
-            notify(&mut tx, target.id, "follow", viewer.user_id, None, None, now).await?;
+            notify(
+                &mut tx,
+                target.id,
+                "follow",
+                viewer.user_id,
+                None,
+                None,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.profile(Some(viewer), username).await
@@ -314,7 +334,11 @@ impl SocialService {
     pub async fn block(&self, viewer: &Viewer, username: &str) -> ServiceResult<()> {
         let target = self.user_by_name(username).await?;
         if target.id == viewer.user_id {
-            return Err(ServiceError::field("username", "cannot_block_self", "You cannot block yourself."));
+            return Err(ServiceError::field(
+                "username",
+                "cannot_block_self",
+                "You cannot block yourself.",
+            ));
         }
         let mut tx = self.db.begin().await?;
         follows::block(tx.conn(), viewer.user_id, target.id, Timestamp::now()).await?;
@@ -350,7 +374,9 @@ impl SocialService {
             Some(c) => Some(
                 c.split_once('_')
                     .and_then(|(t, i)| Some((t.parse::<i64>().ok()?, i.parse::<i64>().ok()?)))
-                    .ok_or_else(|| ServiceError::field("cursor", "cursor_invalid", "The cursor is not valid."))?,
+                    .ok_or_else(|| {
+                        ServiceError::field("cursor", "cursor_invalid", "The cursor is not valid.")
+                    })?,
             ),
         };
         let n = limit(requested);
@@ -363,7 +389,11 @@ impl SocialService {
         drop(h);
         let items = rows
             .iter()
-            .filter_map(|(id, _)| users.iter().find(|u| u.id == *id && u.suspended_at.is_none()))
+            .filter_map(|(id, _)| {
+                users
+                    .iter()
+                    .find(|u| u.id == *id && u.suspended_at.is_none())
+            })
             .map(|u| ProfileView {
                 is_me: viewer_id(viewer) == u.id,
                 id: u.id,
@@ -395,7 +425,12 @@ impl SocialService {
         self.create_post_at(viewer, cmd, Timestamp::now()).await
     }
 
-    async fn create_post_at(&self, viewer: &Viewer, cmd: CreatePost, now: Timestamp) -> ServiceResult<PostView> {
+    async fn create_post_at(
+        &self,
+        viewer: &Viewer,
+        cmd: CreatePost,
+        now: Timestamp,
+    ) -> ServiceResult<PostView> {
         let (caption, location) = validate_post(&cmd)?;
         let mut tx = self.db.begin().await?;
         let id = posts::insert(
@@ -444,7 +479,11 @@ impl SocialService {
     }
 
     /// Joins images, hashtags, the viewer's likes/saves and shared originals onto post records.
-    async fn assemble(&self, viewer: Option<&Viewer>, records: Vec<PostRecord>) -> ServiceResult<Vec<PostView>> {
+    async fn assemble(
+        &self,
+        viewer: Option<&Viewer>,
+        records: Vec<PostRecord>,
+    ) -> ServiceResult<Vec<PostView>> {
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
         let original_ids: Vec<i64> = records.iter().filter_map(|p| p.repost_of).collect();
@@ -456,7 +495,11 @@ impl SocialService {
         drop(h);
         let build = |p: PostRecord| -> PostView {
             PostView {
-                images: images.iter().filter(|i| i.post_id == p.id).cloned().collect(),
+                images: images
+                    .iter()
+                    .filter(|i| i.post_id == p.id)
+                    .cloned()
+                    .collect(),
                 hashtags: social::hashtags(&p.caption),
                 liked: marks.iter().any(|(id, like)| *id == p.id && *like),
                 saved: marks.iter().any(|(id, like)| *id == p.id && !*like),
@@ -481,7 +524,12 @@ impl SocialService {
 
     /// The author, for edits and deletes; someone who cannot see the post gets 404, a viewer who can see
     /// it but is not its author gets 403.
-    async fn authorise_author(&self, viewer: &Viewer, id: i64, allow_admin: bool) -> ServiceResult<PostRecord> {
+    async fn authorise_author(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        allow_admin: bool,
+    ) -> ServiceResult<PostRecord> {
         let mut h = self.db.read().await?;
         let post = posts::by_id(h.conn(), viewer.user_id, id)
             .await?
@@ -492,7 +540,12 @@ impl SocialService {
         Ok(post)
     }
 
-    pub async fn edit_caption(&self, viewer: &Viewer, id: i64, caption: &str) -> ServiceResult<PostView> {
+    pub async fn edit_caption(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        caption: &str,
+    ) -> ServiceResult<PostView> {
         self.authorise_author(viewer, id, false).await?;
         let caption = social::parse_caption(caption)?;
         let now = Timestamp::now();
@@ -517,6 +570,13 @@ impl SocialService {
         if let Some(original) = post.repost_of {
             posts::adjust_counter(tx.conn(), original, Counter::Shares, -1).await?;
         }
+        // Its shares go with it (foreign-key cascade); their sharers' and hashtags' counters must follow.
+        for (share, sharer) in posts::shares_of(tx.conn(), id).await? {
+            for tag in posts::unlink_hashtags(tx.conn(), share).await? {
+                posts::adjust_hashtag_count(tx.conn(), tag, -1).await?;
+            }
+            posts::adjust_posts_count(tx.conn(), sharer, -1).await?;
+        }
         posts::delete(tx.conn(), id).await?;
         posts::adjust_posts_count(tx.conn(), post.author_id, -1).await?;
         tx.commit().await?;
@@ -524,7 +584,12 @@ impl SocialService {
     }
 
     /// The post if the viewer may interact with it (visible, no block either way).
-    async fn interactable(&self, tx: &mut Tx, viewer: &Viewer, id: i64) -> ServiceResult<PostRecord> {
+    async fn interactable(
+        &self,
+        tx: &mut Tx,
+        viewer: &Viewer,
+        id: i64,
+    ) -> ServiceResult<PostRecord> {
         posts::by_id(tx.conn(), viewer.user_id, id)
             .await?
             .ok_or(ServiceError::NotFound)
@@ -532,7 +597,13 @@ impl SocialService {
 
     /// Likes (`like = true`) or saves a post; idempotent, counters exact under concurrency because the
     /// counter moves only when the row really changed, in the same transaction.
-    pub async fn mark(&self, viewer: &Viewer, id: i64, like: bool, on: bool) -> ServiceResult<PostView> {
+    pub async fn mark(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        like: bool,
+        on: bool,
+    ) -> ServiceResult<PostView> {
         let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
         let post = self.interactable(&mut tx, viewer, id).await?;
@@ -541,7 +612,16 @@ impl SocialService {
             if posts::insert_mark(tx.conn(), like, id, viewer.user_id, now).await? {
                 posts::adjust_counter(tx.conn(), id, counter, 1).await?;
                 if like && post.author_id != viewer.user_id {
-                    notify(&mut tx, post.author_id, "like", viewer.user_id, Some(id), None, now).await?;
+                    notify(
+                        &mut tx,
+                        post.author_id,
+                        "like",
+                        viewer.user_id,
+                        Some(id),
+                        None,
+                        now,
+                    )
+                    .await?;
                 }
             }
         } else if posts::delete_mark(tx.conn(), like, id, viewer.user_id).await? {
@@ -579,7 +659,16 @@ impl SocialService {
         posts::adjust_counter(tx.conn(), original.id, Counter::Shares, 1).await?;
         posts::adjust_posts_count(tx.conn(), viewer.user_id, 1).await?;
         if original.author_id != viewer.user_id {
-            notify(&mut tx, original.author_id, "share", viewer.user_id, Some(original.id), None, now).await?;
+            notify(
+                &mut tx,
+                original.author_id,
+                "share",
+                viewer.user_id,
+                Some(original.id),
+                None,
+                now,
+            )
+            .await?;
         }
         notify_mentions(&mut tx, viewer.user_id, &caption, Some(new_id), None, now).await?;
         tx.commit().await?;
@@ -603,7 +692,9 @@ impl SocialService {
         let rows: Vec<CommentRecord> = rows.into_iter().take(n as usize).collect();
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let liked = comments::liked_by(h.conn(), me, &ids).await?;
-        let next_cursor = has_more.then(|| rows.last().map(|c| c.id.to_string())).flatten();
+        let next_cursor = has_more
+            .then(|| rows.last().map(|c| c.id.to_string()))
+            .flatten();
         let items = rows
             .into_iter()
             .map(|c| CommentView {
@@ -630,25 +721,64 @@ impl SocialService {
         let parent = match parent_id {
             None => None,
             Some(pid) => {
+                let gone = || {
+                    ServiceError::field(
+                        "parent_id",
+                        "parent_not_found",
+                        "The comment you reply to is gone.",
+                    )
+                };
                 let p = comments::by_id(tx.conn(), pid)
                     .await?
                     .filter(|c| c.post_id == post_id)
-                    .ok_or_else(|| {
-                        ServiceError::field("parent_id", "parent_not_found", "The comment you reply to is gone.")
-                    })?;
+                    .ok_or_else(gone)?;
+                // A comment by someone blocked either way is hidden from the viewer, so it is gone for them too.
+                if follows::blocked_either_way(tx.conn(), viewer.user_id, p.author_id).await? {
+                    return Err(gone());
+                }
                 Some(p)
             }
         };
         let thread_parent = parent.as_ref().map(|p| p.parent_id.unwrap_or(p.id));
-        let id = comments::insert(tx.conn(), post_id, viewer.user_id, thread_parent, &body, now).await?;
+        let id = comments::insert(
+            tx.conn(),
+            post_id,
+            viewer.user_id,
+            thread_parent,
+            &body,
+            now,
+        )
+        .await?;
         posts::adjust_counter(tx.conn(), post_id, Counter::Comments, 1).await?;
         if let Some(p) = &parent
             && p.author_id != viewer.user_id
         {
-            notify(&mut tx, p.author_id, "reply", viewer.user_id, Some(post_id), Some(id), now).await?;
+            notify(
+                &mut tx,
+                p.author_id,
+                "reply",
+                viewer.user_id,
+                Some(post_id),
+                Some(id),
+                now,
+            )
+            .await?;
         }
-        if post.author_id != viewer.user_id && parent.as_ref().is_none_or(|p| p.author_id != post.author_id) {
-            notify(&mut tx, post.author_id, "comment", viewer.user_id, Some(post_id), Some(id), now).await?;
+        if post.author_id != viewer.user_id
+            && parent
+                .as_ref()
+                .is_none_or(|p| p.author_id != post.author_id)
+        {
+            notify(
+                &mut tx,
+                post.author_id,
+                "comment",
+                viewer.user_id,
+                Some(post_id),
+                Some(id),
+                now,
+            )
+            .await?;
         }
         notify_mentions(&mut tx, viewer.user_id, &body, Some(post_id), Some(id), now).await?;
         let comment = comments::by_id(tx.conn(), id)
@@ -669,7 +799,10 @@ impl SocialService {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let post = self.interactable(&mut tx, viewer, comment.post_id).await?;
-        if comment.author_id != viewer.user_id && post.author_id != viewer.user_id && viewer.role != Role::Admin {
+        if comment.author_id != viewer.user_id
+            && post.author_id != viewer.user_id
+            && viewer.role != Role::Admin
+        {
             return Err(ServiceError::Forbidden);
         }
         let removed = comments::delete(tx.conn(), comment_id).await?;
@@ -678,7 +811,12 @@ impl SocialService {
         Ok(())
     }
 
-    pub async fn like_comment(&self, viewer: &Viewer, comment_id: i64, on: bool) -> ServiceResult<i64> {
+    pub async fn like_comment(
+        &self,
+        viewer: &Viewer,
+        comment_id: i64,
+        on: bool,
+    ) -> ServiceResult<i64> {
         let mut tx = self.db.begin().await?;
         let comment = comments::by_id(tx.conn(), comment_id)
             .await?
@@ -688,7 +826,10 @@ impl SocialService {
             return Err(ServiceError::NotFound);
         }
         let delta = if on {
-            i64::from(comments::insert_like(tx.conn(), comment_id, viewer.user_id, Timestamp::now()).await?)
+            i64::from(
+                comments::insert_like(tx.conn(), comment_id, viewer.user_id, Timestamp::now())
+                    .await?,
+            )
         } else {
             -i64::from(comments::delete_like(tx.conn(), comment_id, viewer.user_id).await?)
         };
@@ -699,14 +840,28 @@ impl SocialService {
         Ok(comment.like_count + delta)
     }
 
-    fn page(&self, records: Vec<PostRecord>, n: i64, cursor_of: impl Fn(&PostRecord) -> String) -> (Vec<PostRecord>, Option<String>) {
+    fn page(
+        &self,
+        records: Vec<PostRecord>,
+        n: i64,
+        cursor_of: impl Fn(&PostRecord) -> String,
+    ) -> (Vec<PostRecord>, Option<String>) {
         let has_more = records.len() as i64 > n;
         let records: Vec<PostRecord> = records.into_iter().take(n as usize).collect();
-        let next = if has_more { records.last().map(&cursor_of) } else { None };
+        let next = if has_more {
+            records.last().map(&cursor_of)
+        } else {
+            None
+        };
         (records, next)
     }
 
-    pub async fn home_feed(&self, viewer: &Viewer, cursor: Option<&str>, requested: Option<i64>) -> ServiceResult<Page<PostView>> {
+    pub async fn home_feed(
+        &self,
+        viewer: &Viewer,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<PostView>> {
         let before = parse_cursor(cursor, i64::MAX)?;
         let n = limit(requested);
         let mut h = self.db.read().await?;
@@ -720,21 +875,39 @@ impl SocialService {
     }
 
     /// Posts from accounts the viewer does not follow, ranked by [`social::discover_score`].
-    pub async fn discover(&self, viewer: Option<&Viewer>, cursor: Option<&str>, requested: Option<i64>) -> ServiceResult<Page<PostView>> {
+    pub async fn discover(
+        &self,
+        viewer: Option<&Viewer>,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<PostView>> {
         let offset = parse_cursor(cursor, 0)?;
         let n = limit(requested);
         let now = Timestamp::now();
         let since = now.plus_seconds(-DISCOVER_WINDOW_DAYS * 86_400);
         let mut h = self.db.read().await?;
-        let mut rows = posts::discover_candidates(h.conn(), viewer_id(viewer), since, DISCOVER_CANDIDATES).await?;
+        let mut rows =
+            posts::discover_candidates(h.conn(), viewer_id(viewer), since, DISCOVER_CANDIDATES)
+                .await?;
         drop(h);
         let score = |p: &PostRecord| {
             let age = (now.as_micros() - p.created_at.as_micros()) / 1_000_000;
-            social::discover_score(&self.weights, p.like_count, p.comment_count, p.share_count, p.save_count, age)
+            social::discover_score(
+                &self.weights,
+                p.like_count,
+                p.comment_count,
+                p.share_count,
+                p.save_count,
+                age,
+            )
         };
         rows.sort_by(|a, b| score(b).total_cmp(&score(a)).then(b.id.cmp(&a.id)));
         let total = rows.len() as i64;
-        let page: Vec<PostRecord> = rows.into_iter().skip(offset as usize).take(n as usize).collect();
+        let page: Vec<PostRecord> = rows
+            .into_iter()
+            .skip(offset as usize)
+            .take(n as usize)
+            .collect();
         let next_cursor = (offset + n < total).then(|| (offset + n).to_string());
         Ok(Page {
             items: self.assemble(viewer, page).await?,
@@ -775,7 +948,9 @@ impl SocialService {
         let n = limit(requested);
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
-        let (display, count) = posts::hashtag(h.conn(), &key).await?.ok_or(ServiceError::NotFound)?;
+        let (display, count) = posts::hashtag(h.conn(), &key)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let (rows, next_cursor) = match sort {
             TagSort::Newest => {
                 let before = parse_cursor(cursor, i64::MAX)?;
@@ -791,10 +966,14 @@ impl SocialService {
             }
         };
         drop(h);
-        Ok((display, count, Page {
-            items: self.assemble(viewer, rows).await?,
-            next_cursor,
-        }))
+        Ok((
+            display,
+            count,
+            Page {
+                items: self.assemble(viewer, rows).await?,
+                next_cursor,
+            },
+        ))
     }
 
     pub async fn trending(&self, n: i64) -> ServiceResult<Vec<(String, String, i64)>> {
@@ -802,7 +981,12 @@ impl SocialService {
         Ok(posts::trending_hashtags(h.conn(), n.clamp(1, 50)).await?)
     }
 
-    pub async fn saved(&self, viewer: &Viewer, cursor: Option<&str>, requested: Option<i64>) -> ServiceResult<Page<PostView>> {
+    pub async fn saved(
+        &self,
+        viewer: &Viewer,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<PostView>> {
         let offset = parse_cursor(cursor, 0)?;
         let n = limit(requested);
         let mut h = self.db.read().await?;
@@ -817,7 +1001,12 @@ impl SocialService {
     }
 
     /// Notifications grouped by kind and target within the page, newest first.
-    pub async fn notifications(&self, viewer: &Viewer, cursor: Option<&str>, requested: Option<i64>) -> ServiceResult<Page<NotificationGroup>> {
+    pub async fn notifications(
+        &self,
+        viewer: &Viewer,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<NotificationGroup>> {
         let before = parse_cursor(cursor, i64::MAX)?;
         let n = limit(requested);
         let mut h = self.db.read().await?;
@@ -825,7 +1014,11 @@ impl SocialService {
         drop(h);
         let has_more = rows.len() as i64 > n;
         let rows: Vec<NotificationRecord> = rows.into_iter().take(n as usize).collect();
-        let next_cursor = if has_more { rows.last().map(|r| r.id.to_string()) } else { None };
+        let next_cursor = if has_more {
+            rows.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
         Ok(Page {
             items: group_notifications(rows),
             next_cursor,
@@ -845,13 +1038,37 @@ impl SocialService {
     }
 
     /// Files a report. The target must exist and be visible to the reporter.
-    pub async fn report(&self, viewer: &Viewer, kind: &str, target: &str, reason: &str, note: &str) -> ServiceResult<i64> {
-        const REASONS: &[&str] = &["spam", "scam", "harassment", "hate", "nudity", "violence", "counterfeit", "other"];
+    pub async fn report(
+        &self,
+        viewer: &Viewer,
+        kind: &str,
+        target: &str,
+        reason: &str,
+        note: &str,
+    ) -> ServiceResult<i64> {
+        const REASONS: &[&str] = &[
+            "spam",
+            "scam",
+            "harassment",
+            "hate",
+            "nudity",
+            "violence",
+            "counterfeit",
+            "other",
+        ];
         if !REASONS.contains(&reason) {
-            return Err(ServiceError::field("reason", "report_reason_invalid", format!("Reason must be one of {}.", REASONS.join(", "))));
+            return Err(ServiceError::field(
+                "reason",
+                "report_reason_invalid",
+                format!("Reason must be one of {}.", REASONS.join(", ")),
+            ));
         }
         if note.chars().count() > 1000 {
-            return Err(ServiceError::field("note", "report_note_too_long", "Note must be at most 1000 characters."));
+            return Err(ServiceError::field(
+                "note",
+                "report_note_too_long",
+                "Note must be at most 1000 characters.",
+            ));
         }
         let target_id = match kind {
             "post" => {
@@ -861,20 +1078,40 @@ impl SocialService {
             "comment" => {
                 let id = target.parse::<i64>().map_err(|_| ServiceError::NotFound)?;
                 let mut h = self.db.read().await?;
-                comments::by_id(h.conn(), id).await?.ok_or(ServiceError::NotFound)?.id
+                comments::by_id(h.conn(), id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?
+                    .id
             }
             "account" => self.user_by_name(target).await?.id,
             _ => {
-                return Err(ServiceError::field("target_kind", "report_target_invalid", "Report a post, a comment or an account."));
+                return Err(ServiceError::field(
+                    "target_kind",
+                    "report_target_invalid",
+                    "Report a post, a comment or an account.",
+                ));
             }
         };
         let mut tx = self.db.begin().await?;
-        let id = reports::insert(tx.conn(), viewer.user_id, kind, target_id, reason, note.trim(), Timestamp::now()).await?;
+        let id = reports::insert(
+            tx.conn(),
+            viewer.user_id,
+            kind,
+            target_id,
+            reason,
+            note.trim(),
+            Timestamp::now(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn reports(&self, viewer: &Viewer, open_only: bool) -> ServiceResult<Vec<reports::ReportRecord>> {
+    pub async fn reports(
+        &self,
+        viewer: &Viewer,
+        open_only: bool,
+    ) -> ServiceResult<Vec<reports::ReportRecord>> {
         require_admin(viewer)?;
         let mut h = self.db.read().await?;
         Ok(reports::list(h.conn(), open_only, 200).await?)
@@ -883,11 +1120,18 @@ impl SocialService {
     /// Resolves a report: `dismiss`, `remove` (hide the post or comment) or `suspend` (the account that
     /// was reported or that authored the reported content; they can no longer log in and their content
     /// is hidden).
-    pub async fn resolve_report(&self, viewer: &Viewer, report_id: i64, action: &str) -> ServiceResult<()> {
+    pub async fn resolve_report(
+        &self,
+        viewer: &Viewer,
+        report_id: i64,
+        action: &str,
+    ) -> ServiceResult<()> {
         require_admin(viewer)?;
         let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
-        let (kind, target) = reports::target(tx.conn(), report_id).await?.ok_or(ServiceError::NotFound)?;
+        let (kind, target) = reports::target(tx.conn(), report_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let resolution = match (action, kind.as_str()) {
             ("dismiss", _) => "dismissed",
             ("remove", "post") => {
@@ -902,17 +1146,27 @@ impl SocialService {
                 let user = match kind.as_str() {
                     "account" => Some(target),
                     "post" => posts::owner(tx.conn(), target).await?.map(|(a, _)| a),
-                    _ => comments::by_id(tx.conn(), target).await?.map(|c| c.author_id),
+                    _ => comments::by_id(tx.conn(), target)
+                        .await?
+                        .map(|c| c.author_id),
                 }
                 .ok_or(ServiceError::NotFound)?;
                 if user == viewer.user_id {
-                    return Err(ServiceError::field("action", "cannot_suspend_self", "You cannot suspend yourself."));
+                    return Err(ServiceError::field(
+                        "action",
+                        "cannot_suspend_self",
+                        "You cannot suspend yourself.",
+                    ));
                 }
                 accounts::set_suspended(tx.conn(), user, Some(now)).await?;
                 "suspended"
             }
             _ => {
-                return Err(ServiceError::field("action", "report_action_invalid", "Action must be dismiss, remove or suspend."));
+                return Err(ServiceError::field(
+                    "action",
+                    "report_action_invalid",
+                    "Action must be dismiss, remove or suspend.",
+                ));
             }
         };
         reports::resolve(tx.conn(), &kind, target, resolution, now).await?;
@@ -922,18 +1176,34 @@ impl SocialService {
 }
 
 fn require_admin(viewer: &Viewer) -> ServiceResult<()> {
-    if viewer.role == Role::Admin { Ok(()) } else { Err(ServiceError::NotFound) }
+    if viewer.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound)
+    }
 }
 
 fn validate_post(cmd: &CreatePost) -> ServiceResult<(String, String)> {
     let mut errors = Vec::new();
-    let caption = social::parse_caption(&cmd.caption).map_err(|e| errors.push(e)).ok();
-    let location = social::parse_location(&cmd.location).map_err(|e| errors.push(e)).ok();
+    let caption = social::parse_caption(&cmd.caption)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let location = social::parse_location(&cmd.location)
+        .map_err(|e| errors.push(e))
+        .ok();
     if cmd.images.is_empty() {
-        errors.push(FieldError::new("images", "images_required", "Add at least one photo."));
+        errors.push(FieldError::new(
+            "images",
+            "images_required",
+            "Add at least one photo.",
+        ));
     }
     if cmd.images.len() > social::MAX_IMAGES {
-        errors.push(FieldError::new("images", "too_many_images", format!("A post has at most {} photos.", social::MAX_IMAGES)));
+        errors.push(FieldError::new(
+            "images",
+            "too_many_images",
+            format!("A post has at most {} photos.", social::MAX_IMAGES),
+        ));
     }
     for img in &cmd.images {
         if let Err(e) = social::parse_alt_text(&img.alt_text) {
@@ -1003,13 +1273,16 @@ pub fn group_notifications(rows: Vec<NotificationRecord>) -> Vec<NotificationGro
     let mut groups: Vec<NotificationGroup> = Vec::new();
     for r in rows {
         let groupable = matches!(r.kind.as_str(), "like" | "share" | "follow");
-        let existing = groups.iter_mut().find(|g| groupable && g.kind == r.kind && g.post_id == r.post_id);
+        let existing = groups
+            .iter_mut()
+            .find(|g| groupable && g.kind == r.kind && g.post_id == r.post_id);
         match existing {
             Some(g) => {
                 if !g.actors.iter().any(|(u, _)| *u == r.actor_username) {
                     g.actor_count += 1;
                     if g.actors.len() < 3 {
-                        g.actors.push((r.actor_username.clone(), r.actor_display_name.clone()));
+                        g.actors
+                            .push((r.actor_username.clone(), r.actor_display_name.clone()));
                     }
                 }
                 g.unread |= !r.read;

@@ -164,125 +164,227 @@ const ACCOUNTS: &[DemoAccount] = &[
 /// What each account posts about: a picture motif and captions in the account's language.
 /// Captions carry hashtags (CJK ones included) and mentions so tag pages and notifications fill up.
 const POSTS: &[(&str, Motif, &[&str])] = &[
-    ("mina_kim", Motif::Knitwear, &[
-        "오늘의 데일리룩 🧶 @seoul_stitch 니트 너무 포근해요 #데일리룩 #니트 #가을코디",
-        "가성비 최고 니트 찾았어요! 색감 실화인가요 #데일리룩 #ootd",
-        "주말엔 편하게, 그래도 예쁘게 #주말룩 #니트",
-        "성수동 카페 나들이 ☕ #성수동 #데일리룩",
-        "겨울 준비 완료 ❄️ 여러분 최애 컬러는? #겨울코디 #ootd",
-    ]),
-    ("seoul_stitch", Motif::Knitwear, &[
-        "이번 주 금요일 신상 오픈! 울 100% 라운드넥 #니트 #신상 #성수동",
-        "공방에서 한 땀 한 땀 ✂️ #핸드메이드 #니트",
-        "@mina_kim 님 착용샷 감사해요 💛 #데일리룩",
-        "컬러 5종 재입고 완료 #재입고 #니트",
-    ]),
-    ("lin_wei", Motif::Flowers, &[
-        "春天就该穿得明亮一点 🌸 #春季穿搭 #ootd",
-        "周末去花市，带回一整束好心情 #周末 #春季穿搭",
-        "最近的护肤好物都在这张图里啦 #护肤 #好物分享",
-        "上海的春天真的太短了 #上海 #春季穿搭",
-    ]),
-    ("chaye_tea", Motif::Tea, &[
-        "新茶到店：2024 古树普洱，回甘明显 #普洱 #茶 #好物分享",
-        "一杯茶的时间，慢下来 🍵 #茶 #生活方式",
-        "云南产地直发，每一饼都有批次编号 #普洱",
-        "冬天适合熟普，暖胃 #茶 #冬天",
-    ]),
-    ("yating_chen", Motif::Coffee, &[
-        "週末市集挖到寶 ☕ #週末市集 #咖啡",
-        "台北巷弄小咖啡館，拿鐵拉花好療癒 #台北 #咖啡",
-        "@formosa_ceramics 的杯子拿來喝咖啡剛剛好 #手作",
-    ]),
-    ("formosa_ceramics", Motif::Ceramics, &[
-        "鶯歌手拉坯茶杯，每一只釉色都不同 #手作 #陶藝 #茶器",
-        "窯燒出爐 🔥 這批青瓷特別漂亮 #陶藝",
-        "客製刻字服務開放中 #手作 #禮物",
-        "工作室日常 #陶藝 #鶯歌",
-    ]),
-    ("alma_ceramics", Motif::Ceramics, &[
-        "Fresh out of the kiln: speckled stoneware bowls #ceramics #handmade",
-        "Glaze tests for the spring collection. Which one wins? #ceramics #pottery",
-        "Every mug is thrown by hand in our Lisbon studio #handmade #lisbon",
-        "Restock Friday 9am CET — set your alarms #ceramics",
-    ]),
-    ("alex_rivera", Motif::Food, &[
-        "Weeknight ramen in 20 minutes. Recipe in the comments #homecooking #ramen",
-        "Tested 5 chef's knives so you don't have to. Winner in the next post #kitchengear",
-        "Sunday brunch, nothing fancy #homecooking #brunch",
-        "Plated on @alma_ceramics — the colours pop #homecooking",
-    ]),
-    ("hana_bakery", Motif::Food, &[
-        "오늘 아침 갓 구운 크루아상 🥐 #연남동 #빵집 #크루아상",
-        "주말 한정 무화과 캄파뉴 #빵스타그램",
-        "단골 손님들께 감사의 마음을 담아 #빵집",
-        "신메뉴 소금빵 출시! #소금빵 #빵스타그램",
-    ]),
-    ("jisoo_runs", Motif::Sneakers, &[
-        "한강 10km 완주 🏃‍♀️ 새 러닝화 착화감 최고 #러닝 #운동화",
-        "러닝화 3종 비교 리뷰 올렸어요 #러닝화 #리뷰",
-        "새벽 러닝 크루 모집합니다 #러닝크루 #한강",
-    ]),
-    ("minjun_lee", Motif::Coffee, &[
-        "성수동 카페 투어 3탄 ☕ #카페투어 #성수동",
-        "@hana_bakery 소금빵이랑 아메리카노 조합 👍 #빵스타그램",
-    ]),
-    ("xiaoyu_coffee", Motif::Coffee, &[
-        "本周单品：埃塞俄比亚 耶加雪菲，柑橘花香 #咖啡 #手冲",
-        "自家烘焙，每周二、五新鲜出炉 #咖啡豆 #成都",
-        "拉花练习第 100 天 ☕ #咖啡",
-        "店里新来的手冲壶，颜值满分 #手冲 #好物分享",
-    ]),
-    ("zhang_hao", Motif::Street, &[
-        "成都的傍晚，霓虹刚亮 #城市夜景 #成都",
-        "周末市集随手拍 #周末",
-        "下班路上的晚霞，值得停下来 #城市夜景",
-    ]),
-    ("mei_florals", Motif::Flowers, &[
-        "母親節花束預購開跑 💐 #花藝 #母親節",
-        "婚禮佈置小角落 #婚禮 #花藝",
-        "今日花材：芍藥與尤加利 #花藝 #台中",
-        "客製花束歡迎私訊 #花束 #禮物",
-    ]),
-    ("wang_jiahui", Motif::Food, &[
-        "三杯雞在家做超簡單！ #台式料理 #家常菜",
-        "夜市滷味自己滷 #台式料理",
-        "用 @formosa_ceramics 的盤子擺盤 #家常菜 #手作",
-        "週末早午餐：蛋餅配豆漿 #早午餐",
-    ]),
-    ("olivia_knits", Motif::Knitwear, &[
-        "New pattern: the Harbour cardigan. Sizes XS–4XL #knitting #knitwear",
-        "Yarn haul from the wool festival #knitting #yarn",
-        "Work in progress, sleeve number two #knitting #wip",
-        "Cosy season is here #knitwear #handmade",
-    ]),
-    ("brooklyn_kicks", Motif::Sneakers, &[
-        "Thursday restock: retro runners in three colourways #sneakers #restock",
-        "Staff pick of the week #sneakers",
-        "Cleaning kit back in stock — keep them fresh #sneakers #sneakercare",
-        "Shout-out to @jisoo_runs for the review! #running #sneakers",
-    ]),
-    ("sam_taylor", Motif::Street, &[
-        "Golden hour over the bridge #citywalks #sunset",
-        "Found a new favourite coffee spot #coffee #citywalks",
-        "Rainy city, neon reflections #citywalks",
-    ]),
-    ("kaito_tanaka", Motif::Tea, &[
-        "Morning sencha, second steep is the best #tea",
-        "Trying the puer from @chaye_tea — earthy and sweet #tea #puer",
-        "Tea tasting flight this weekend #tea",
-    ]),
-    ("demo", Motif::Flowers, &[
-        "Hello Souk! My first post 👋 #hello",
-    ]),
+    (
+        "mina_kim",
+        Motif::Knitwear,
+        &[
+            "오늘의 데일리룩 🧶 @seoul_stitch 니트 너무 포근해요 #데일리룩 #니트 #가을코디",
+            "가성비 최고 니트 찾았어요! 색감 실화인가요 #데일리룩 #ootd",
+            "주말엔 편하게, 그래도 예쁘게 #주말룩 #니트",
+            "성수동 카페 나들이 ☕ #성수동 #데일리룩",
+            "겨울 준비 완료 ❄️ 여러분 최애 컬러는? #겨울코디 #ootd",
+        ],
+    ),
+    (
+        "seoul_stitch",
+        Motif::Knitwear,
+        &[
+            "이번 주 금요일 신상 오픈! 울 100% 라운드넥 #니트 #신상 #성수동",
+            "공방에서 한 땀 한 땀 ✂️ #핸드메이드 #니트",
+            "@mina_kim 님 착용샷 감사해요 💛 #데일리룩",
+            "컬러 5종 재입고 완료 #재입고 #니트",
+        ],
+    ),
+    (
+        "lin_wei",
+        Motif::Flowers,
+        &[
+            "春天就该穿得明亮一点 🌸 #春季穿搭 #ootd",
+            "周末去花市，带回一整束好心情 #周末 #春季穿搭",
+            "最近的护肤好物都在这张图里啦 #护肤 #好物分享",
+            "上海的春天真的太短了 #上海 #春季穿搭",
+        ],
+    ),
+    (
+        "chaye_tea",
+        Motif::Tea,
+        &[
+            "新茶到店：2024 古树普洱，回甘明显 #普洱 #茶 #好物分享",
+            "一杯茶的时间，慢下来 🍵 #茶 #生活方式",
+            "云南产地直发，每一饼都有批次编号 #普洱",
+            "冬天适合熟普，暖胃 #茶 #冬天",
+        ],
+    ),
+    (
+        "yating_chen",
+        Motif::Coffee,
+        &[
+            "週末市集挖到寶 ☕ #週末市集 #咖啡",
+            "台北巷弄小咖啡館，拿鐵拉花好療癒 #台北 #咖啡",
+            "@formosa_ceramics 的杯子拿來喝咖啡剛剛好 #手作",
+        ],
+    ),
+    (
+        "formosa_ceramics",
+        Motif::Ceramics,
+        &[
+            "鶯歌手拉坯茶杯，每一只釉色都不同 #手作 #陶藝 #茶器",
+            "窯燒出爐 🔥 這批青瓷特別漂亮 #陶藝",
+            "客製刻字服務開放中 #手作 #禮物",
+            "工作室日常 #陶藝 #鶯歌",
+        ],
+    ),
+    (
+        "alma_ceramics",
+        Motif::Ceramics,
+        &[
+            "Fresh out of the kiln: speckled stoneware bowls #ceramics #handmade",
+            "Glaze tests for the spring collection. Which one wins? #ceramics #pottery",
+            "Every mug is thrown by hand in our Lisbon studio #handmade #lisbon",
+            "Restock Friday 9am CET — set your alarms #ceramics",
+        ],
+    ),
+    (
+        "alex_rivera",
+        Motif::Food,
+        &[
+            "Weeknight ramen in 20 minutes. Recipe in the comments #homecooking #ramen",
+            "Tested 5 chef's knives so you don't have to. Winner in the next post #kitchengear",
+            "Sunday brunch, nothing fancy #homecooking #brunch",
+            "Plated on @alma_ceramics — the colours pop #homecooking",
+        ],
+    ),
+    (
+        "hana_bakery",
+        Motif::Food,
+        &[
+            "오늘 아침 갓 구운 크루아상 🥐 #연남동 #빵집 #크루아상",
+            "주말 한정 무화과 캄파뉴 #빵스타그램",
+            "단골 손님들께 감사의 마음을 담아 #빵집",
+            "신메뉴 소금빵 출시! #소금빵 #빵스타그램",
+        ],
+    ),
+    (
+        "jisoo_runs",
+        Motif::Sneakers,
+        &[
+            "한강 10km 완주 🏃‍♀️ 새 러닝화 착화감 최고 #러닝 #운동화",
+            "러닝화 3종 비교 리뷰 올렸어요 #러닝화 #리뷰",
+            "새벽 러닝 크루 모집합니다 #러닝크루 #한강",
+        ],
+    ),
+    (
+        "minjun_lee",
+        Motif::Coffee,
+        &[
+            "성수동 카페 투어 3탄 ☕ #카페투어 #성수동",
+            "@hana_bakery 소금빵이랑 아메리카노 조합 👍 #빵스타그램",
+        ],
+    ),
+    (
+        "xiaoyu_coffee",
+        Motif::Coffee,
+        &[
+            "本周单品：埃塞俄比亚 耶加雪菲，柑橘花香 #咖啡 #手冲",
+            "自家烘焙，每周二、五新鲜出炉 #咖啡豆 #成都",
+            "拉花练习第 100 天 ☕ #咖啡",
+            "店里新来的手冲壶，颜值满分 #手冲 #好物分享",
+        ],
+    ),
+    (
+        "zhang_hao",
+        Motif::Street,
+        &[
+            "成都的傍晚，霓虹刚亮 #城市夜景 #成都",
+            "周末市集随手拍 #周末",
+            "下班路上的晚霞，值得停下来 #城市夜景",
+        ],
+    ),
+    (
+        "mei_florals",
+        Motif::Flowers,
+        &[
+            "母親節花束預購開跑 💐 #花藝 #母親節",
+            "婚禮佈置小角落 #婚禮 #花藝",
+            "今日花材：芍藥與尤加利 #花藝 #台中",
+            "客製花束歡迎私訊 #花束 #禮物",
+        ],
+    ),
+    (
+        "wang_jiahui",
+        Motif::Food,
+        &[
+            "三杯雞在家做超簡單！ #台式料理 #家常菜",
+            "夜市滷味自己滷 #台式料理",
+            "用 @formosa_ceramics 的盤子擺盤 #家常菜 #手作",
+            "週末早午餐：蛋餅配豆漿 #早午餐",
+        ],
+    ),
+    (
+        "olivia_knits",
+        Motif::Knitwear,
+        &[
+            "New pattern: the Harbour cardigan. Sizes XS–4XL #knitting #knitwear",
+            "Yarn haul from the wool festival #knitting #yarn",
+            "Work in progress, sleeve number two #knitting #wip",
+            "Cosy season is here #knitwear #handmade",
+        ],
+    ),
+    (
+        "brooklyn_kicks",
+        Motif::Sneakers,
+        &[
+            "Thursday restock: retro runners in three colourways #sneakers #restock",
+            "Staff pick of the week #sneakers",
+            "Cleaning kit back in stock — keep them fresh #sneakers #sneakercare",
+            "Shout-out to @jisoo_runs for the review! #running #sneakers",
+        ],
+    ),
+    (
+        "sam_taylor",
+        Motif::Street,
+        &[
+            "Golden hour over the bridge #citywalks #sunset",
+            "Found a new favourite coffee spot #coffee #citywalks",
+            "Rainy city, neon reflections #citywalks",
+        ],
+    ),
+    (
+        "kaito_tanaka",
+        Motif::Tea,
+        &[
+            "Morning sencha, second steep is the best #tea",
+            "Trying the puer from @chaye_tea — earthy and sweet #tea #puer",
+            "Tea tasting flight this weekend #tea",
+        ],
+    ),
+    (
+        "demo",
+        Motif::Flowers,
+        &["Hello Souk! My first post 👋 #hello"],
+    ),
 ];
 
 /// Comments in each language, picked by the commenter's locale.
 fn comment_for(locale: Locale, n: usize) -> &'static str {
-    const EN: &[&str] = &["Love this! 😍", "Where can I get one?", "Saving this for later", "So good 👏", "Need this in my life"];
-    const ZH_CN: &[&str] = &["太好看了！", "求链接 🙏", "已收藏", "好喜欢这个颜色", "种草了"];
-    const ZH_TW: &[&str] = &["好美喔！", "請問哪裡買得到？", "已收藏 ❤️", "顏色好療癒", "被圈粉了"];
-    const KO: &[&str] = &["너무 예뻐요! 😍", "정보 부탁드려요 🙏", "저장했어요", "색감 대박", "사고 싶어요"];
+    const EN: &[&str] = &[
+        "Love this! 😍",
+        "Where can I get one?",
+        "Saving this for later",
+        "So good 👏",
+        "Need this in my life",
+    ];
+    const ZH_CN: &[&str] = &[
+        "太好看了！",
+        "求链接 🙏",
+        "已收藏",
+        "好喜欢这个颜色",
+        "种草了",
+    ];
+    const ZH_TW: &[&str] = &[
+        "好美喔！",
+        "請問哪裡買得到？",
+        "已收藏 ❤️",
+        "顏色好療癒",
+        "被圈粉了",
+    ];
+    const KO: &[&str] = &[
+        "너무 예뻐요! 😍",
+        "정보 부탁드려요 🙏",
+        "저장했어요",
+        "색감 대박",
+        "사고 싶어요",
+    ];
     let list = match locale {
         Locale::En => EN,
         Locale::ZhCn => ZH_CN,
@@ -381,7 +483,12 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
         let photos = 1 + (seed % 3) as usize;
         let uploads = (0..photos)
             .map(|p| Upload {
-                bytes: crate::demo_images::draw(seed.wrapping_add(p as u64), *motif, 720, if tall { 900 } else { 720 }),
+                bytes: crate::demo_images::draw(
+                    seed.wrapping_add(p as u64),
+                    *motif,
+                    720,
+                    if tall { 900 } else { 720 },
+                ),
                 alt_text: String::new(),
             })
             .collect();
@@ -404,7 +511,9 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
                 social.mark(v, *post_id, true, true).await?;
             }
             if roll < 8 && comments < 3 {
-                social.add_comment(v, *post_id, comment_for(*locale, n + i), None).await?;
+                social
+                    .add_comment(v, *post_id, comment_for(*locale, n + i), None)
+                    .await?;
                 comments += 1;
             }
             if roll == 99 {
@@ -414,8 +523,6 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
     }
     Ok(report)
 }
-
-
 
 pub fn login_hint(base_url: &str) -> String {
     format!(

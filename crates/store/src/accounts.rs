@@ -221,7 +221,10 @@ pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<UserRecord>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = const_format_select(&format!("WHERE id IN ({})", crate::posts::placeholders(1, ids.len())));
+    let sql = const_format_select(&format!(
+        "WHERE id IN ({})",
+        crate::posts::placeholders(1, ids.len())
+    ));
     let rows: Vec<Row> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for id in ids {

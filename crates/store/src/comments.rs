@@ -17,7 +17,18 @@ pub struct CommentRecord {
     pub created_at: Timestamp,
 }
 
-type Row = (i64, i64, i64, String, String, String, Option<i64>, String, i64, i64);
+type Row = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+);
 
 fn from_row(r: Row) -> CommentRecord {
     CommentRecord {
@@ -39,7 +50,13 @@ const SELECT: &str = "SELECT c.id, c.post_id, c.author_id, u.username, u.display
 
 /// Comments of a post in conversation order (oldest first), after the cursor id, hiding moderated
 /// comments, suspended authors and anyone blocked either way with the viewer (`$1`).
-pub async fn for_post(c: Conn<'_>, viewer: i64, post_id: i64, after: i64, limit: i64) -> StoreResult<Vec<CommentRecord>> {
+pub async fn for_post(
+    c: Conn<'_>,
+    viewer: i64,
+    post_id: i64,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<CommentRecord>> {
     let sql = format!(
         "{SELECT} WHERE c.post_id = $2 AND c.id > $3 AND c.hidden_at IS NULL AND u.suspended_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = c.author_id AND b.blocked_id = $1) \
@@ -71,13 +88,28 @@ pub async fn insert(
 }
 
 /// Deletes a comment and its replies; returns how many comments went (for the post's counter).
+///
+/// Replies go first, in their own statement: SQLite does not count rows removed by a foreign-key cascade,
+/// so deleting the parent while its replies still exist would under-report and the counter would drift.
 pub async fn delete(c: Conn<'_>, id: i64) -> StoreResult<i64> {
-    let n = on_conn!(c, c => sqlx::query("DELETE FROM comments WHERE id = $1 OR parent_id = $1").bind(id)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let n = on_conn!(c, c => {
+        let replies = sqlx::query("DELETE FROM comments WHERE parent_id = $1").bind(id)
+            .execute(&mut *c).await.map(|r| r.rows_affected());
+        match replies {
+            Ok(r) => sqlx::query("DELETE FROM comments WHERE id = $1").bind(id)
+                .execute(&mut *c).await.map(|own| r + own.rows_affected()),
+            Err(e) => Err(e),
+        }
+    })?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-pub async fn insert_like(c: Conn<'_>, comment_id: i64, user_id: i64, now: Timestamp) -> StoreResult<bool> {
+pub async fn insert_like(
+    c: Conn<'_>,
+    comment_id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let n = on_conn!(c, c => sqlx::query("INSERT INTO comment_likes (comment_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(comment_id).bind(user_id).bind(now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)

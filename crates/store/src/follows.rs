@@ -5,7 +5,12 @@ use crate::{Conn, StoreResult, on_conn};
 use souk_domain::Timestamp;
 
 /// Adds a follow; false when it already existed.
-pub async fn insert(c: Conn<'_>, follower: i64, followee: i64, now: Timestamp) -> StoreResult<bool> {
+pub async fn insert(
+    c: Conn<'_>,
+    follower: i64,
+    followee: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
     const SQL: &str = "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
     let n = on_conn!(c, c => sqlx::query(SQL).bind(follower).bind(followee).bind(now.as_micros())
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
@@ -27,7 +32,12 @@ pub async fn exists(c: Conn<'_>, follower: i64, followee: i64) -> StoreResult<bo
 }
 
 /// Applies `delta` to the follower's following count and the followee's followers count.
-pub async fn adjust_counts(c: Conn<'_>, follower: i64, followee: i64, delta: i64) -> StoreResult<()> {
+pub async fn adjust_counts(
+    c: Conn<'_>,
+    follower: i64,
+    followee: i64,
+    delta: i64,
+) -> StoreResult<()> {
     const SQL: &str = "UPDATE users SET \
          following_count = following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END, \
          followers_count = followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END \
@@ -78,7 +88,8 @@ pub async fn unblock(c: Conn<'_>, blocker: i64, blocked: i64) -> StoreResult<boo
 /// True when either user blocked the other; blocking cuts both directions of interaction.
 pub async fn blocked_either_way(c: Conn<'_>, a: i64, b: i64) -> StoreResult<bool> {
     const SQL: &str = "SELECT COUNT(*) FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)";
-    let n: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(a).bind(b).fetch_one(&mut *c).await)?;
+    let n: i64 =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(a).bind(b).fetch_one(&mut *c).await)?;
     Ok(n > 0)
 }
 

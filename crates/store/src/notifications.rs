@@ -32,10 +32,25 @@ pub async fn insert(c: Conn<'_>, n: &NewNotification<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-type Row = (i64, String, i64, String, String, Option<i64>, Option<i64>, i64, Option<i64>);
+type Row = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
 
 /// Newest first, ids below the cursor; actors who are suspended or blocked by the user are left out.
-pub async fn list(c: Conn<'_>, user_id: i64, before: i64, limit: i64) -> StoreResult<Vec<NotificationRecord>> {
+pub async fn list(
+    c: Conn<'_>,
+    user_id: i64,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<NotificationRecord>> {
     const SQL: &str = "SELECT n.id, n.kind, n.actor_id, u.username, u.display_name, n.post_id, n.comment_id, n.created_at, n.read_at \
          FROM notifications n JOIN users u ON u.id = n.actor_id \
          WHERE n.user_id = $1 AND n.id < $2 AND u.suspended_at IS NULL \
@@ -58,9 +73,12 @@ pub async fn list(c: Conn<'_>, user_id: i64, before: i64, limit: i64) -> StoreRe
         .collect())
 }
 
+/// Unread notifications [`list`] would show: the same actors are left out, so the badge and the list agree.
 pub async fn unread_count(c: Conn<'_>, user_id: i64) -> StoreResult<i64> {
-    let n: i64 = on_conn!(c, c => sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user_id).fetch_one(&mut *c).await)?;
+    const SQL: &str = "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.actor_id \
+         WHERE n.user_id = $1 AND n.read_at IS NULL AND u.suspended_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = n.actor_id)";
+    let n: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(user_id).fetch_one(&mut *c).await)?;
     Ok(n)
 }
 

@@ -66,7 +66,12 @@ const SELECT: &str = "SELECT p.id, p.author_id, u.username, u.display_name, u.ki
 const VISIBLE: &str = "p.hidden_at IS NULL AND u.suspended_at IS NULL AND NOT EXISTS (SELECT 1 FROM blocks b \
      WHERE (b.blocker_id = p.author_id AND b.blocked_id = $1) OR (b.blocker_id = $1 AND b.blocked_id = p.author_id))";
 
-async fn fetch(c: Conn<'_>, sql: String, binds: &[i64], text: Option<&str>) -> StoreResult<Vec<PostRecord>> {
+async fn fetch(
+    c: Conn<'_>,
+    sql: String,
+    binds: &[i64],
+    text: Option<&str>,
+) -> StoreResult<Vec<PostRecord>> {
     let rows: Vec<Row> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for b in binds {
@@ -90,7 +95,10 @@ pub async fn by_ids(c: Conn<'_>, viewer: i64, ids: &[i64]) -> StoreResult<Vec<Po
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{SELECT} WHERE p.id IN ({}) AND {VISIBLE}", placeholders(2, ids.len()));
+    let sql = format!(
+        "{SELECT} WHERE p.id IN ({}) AND {VISIBLE}",
+        placeholders(2, ids.len())
+    );
     let mut binds = vec![viewer];
     binds.extend_from_slice(ids);
     fetch(c, sql, &binds, None).await
@@ -98,7 +106,12 @@ pub async fn by_ids(c: Conn<'_>, viewer: i64, ids: &[i64]) -> StoreResult<Vec<Po
 
 /// The home feed: the viewer's own posts and those of accounts they follow, newest first, ids below the
 /// cursor. Ids only grow, so paging never repeats or skips a post when new ones arrive meanwhile.
-pub async fn home(c: Conn<'_>, viewer: i64, before: i64, limit: i64) -> StoreResult<Vec<PostRecord>> {
+pub async fn home(
+    c: Conn<'_>,
+    viewer: i64,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
         "{SELECT} WHERE (p.author_id = $1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)) \
          AND p.id < $2 AND {VISIBLE} ORDER BY p.id DESC LIMIT $3"
@@ -106,13 +119,27 @@ pub async fn home(c: Conn<'_>, viewer: i64, before: i64, limit: i64) -> StoreRes
     fetch(c, sql, &[viewer, before, limit], None).await
 }
 
-pub async fn by_author(c: Conn<'_>, viewer: i64, author: i64, before: i64, limit: i64) -> StoreResult<Vec<PostRecord>> {
-    let sql = format!("{SELECT} WHERE p.author_id = $2 AND p.id < $3 AND {VISIBLE} ORDER BY p.id DESC LIMIT $4");
+pub async fn by_author(
+    c: Conn<'_>,
+    viewer: i64,
+    author: i64,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
+    let sql = format!(
+        "{SELECT} WHERE p.author_id = $2 AND p.id < $3 AND {VISIBLE} ORDER BY p.id DESC LIMIT $4"
+    );
     fetch(c, sql, &[viewer, author, before, limit], None).await
 }
 
 /// Newest posts carrying a hashtag.
-pub async fn by_hashtag(c: Conn<'_>, viewer: i64, key: &str, before: i64, limit: i64) -> StoreResult<Vec<PostRecord>> {
+pub async fn by_hashtag(
+    c: Conn<'_>,
+    viewer: i64,
+    key: &str,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
         "{SELECT} JOIN post_hashtags ph ON ph.post_id = p.id JOIN hashtags h ON h.id = ph.hashtag_id \
          WHERE h.tag_key = $4 AND p.id < $2 AND {VISIBLE} ORDER BY p.id DESC LIMIT $3"
@@ -121,7 +148,13 @@ pub async fn by_hashtag(c: Conn<'_>, viewer: i64, key: &str, before: i64, limit:
 }
 
 /// Most engaging posts carrying a hashtag, paged by offset (the order changes as people engage).
-pub async fn top_by_hashtag(c: Conn<'_>, viewer: i64, key: &str, offset: i64, limit: i64) -> StoreResult<Vec<PostRecord>> {
+pub async fn top_by_hashtag(
+    c: Conn<'_>,
+    viewer: i64,
+    key: &str,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
         "{SELECT} JOIN post_hashtags ph ON ph.post_id = p.id JOIN hashtags h ON h.id = ph.hashtag_id \
          WHERE h.tag_key = $4 AND {VISIBLE} \
@@ -132,7 +165,12 @@ pub async fn top_by_hashtag(c: Conn<'_>, viewer: i64, key: &str, offset: i64, li
 }
 
 /// Recent original posts by accounts the viewer does not follow, for Discover ranking.
-pub async fn discover_candidates(c: Conn<'_>, viewer: i64, since: Timestamp, limit: i64) -> StoreResult<Vec<PostRecord>> {
+pub async fn discover_candidates(
+    c: Conn<'_>,
+    viewer: i64,
+    since: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
         "{SELECT} WHERE p.author_id <> $1 AND p.author_id NOT IN (SELECT followee_id FROM follows WHERE follower_id = $1) \
          AND p.created_at >= $2 AND p.repost_of IS NULL AND {VISIBLE} ORDER BY p.id DESC LIMIT $3"
@@ -141,7 +179,12 @@ pub async fn discover_candidates(c: Conn<'_>, viewer: i64, since: Timestamp, lim
 }
 
 /// Posts the viewer saved, most recently saved first, paged by offset.
-pub async fn saved_by(c: Conn<'_>, viewer: i64, offset: i64, limit: i64) -> StoreResult<Vec<PostRecord>> {
+pub async fn saved_by(
+    c: Conn<'_>,
+    viewer: i64,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
         "{SELECT} JOIN saves s ON s.post_id = p.id AND s.user_id = $1 WHERE {VISIBLE} \
          ORDER BY s.created_at DESC, p.id DESC LIMIT $3 OFFSET $2"
@@ -150,7 +193,10 @@ pub async fn saved_by(c: Conn<'_>, viewer: i64, offset: i64, limit: i64) -> Stor
 }
 
 pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -192,7 +238,11 @@ pub async fn images_for(c: Conn<'_>, post_ids: &[i64]) -> StoreResult<Vec<ImageR
 }
 
 /// Which of `post_ids` the viewer liked and saved.
-pub async fn viewer_marks(c: Conn<'_>, viewer: i64, post_ids: &[i64]) -> StoreResult<Vec<(i64, bool)>> {
+pub async fn viewer_marks(
+    c: Conn<'_>,
+    viewer: i64,
+    post_ids: &[i64],
+) -> StoreResult<Vec<(i64, bool)>> {
     if post_ids.is_empty() || viewer == 0 {
         return Ok(Vec::new());
     }
@@ -253,6 +303,13 @@ pub async fn media_keys(c: Conn<'_>, post_id: i64) -> StoreResult<Vec<String>> {
     Ok(keys)
 }
 
+/// Shares of a post as (share id, sharer), regardless of visibility; they go when the post is deleted.
+pub async fn shares_of(c: Conn<'_>, post_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, i64)> = on_conn!(c, c => sqlx::query_as("SELECT id, author_id FROM posts WHERE repost_of = $1")
+        .bind(post_id).fetch_all(&mut *c).await)?;
+    Ok(rows)
+}
+
 /// The raw author and repost link of a post regardless of visibility (for authorisation decisions).
 pub async fn owner(c: Conn<'_>, id: i64) -> StoreResult<Option<(i64, Option<i64>)>> {
     let row: Option<(i64, Option<i64>)> = on_conn!(c, c => sqlx::query_as("SELECT author_id, repost_of FROM posts WHERE id = $1")
@@ -268,7 +325,12 @@ pub enum Counter {
     Saves,
 }
 
-pub async fn adjust_counter(c: Conn<'_>, post_id: i64, counter: Counter, delta: i64) -> StoreResult<()> {
+pub async fn adjust_counter(
+    c: Conn<'_>,
+    post_id: i64,
+    counter: Counter,
+    delta: i64,
+) -> StoreResult<()> {
     let sql = match counter {
         Counter::Likes => "UPDATE posts SET like_count = like_count + $2 WHERE id = $1",
         Counter::Comments => "UPDATE posts SET comment_count = comment_count + $2 WHERE id = $1",
@@ -286,7 +348,13 @@ pub async fn adjust_posts_count(c: Conn<'_>, user_id: i64, delta: i64) -> StoreR
 }
 
 /// Inserts a like or save row; false when it already existed, so counters move only on real changes.
-pub async fn insert_mark(c: Conn<'_>, like: bool, post_id: i64, user_id: i64, now: Timestamp) -> StoreResult<bool> {
+pub async fn insert_mark(
+    c: Conn<'_>,
+    like: bool,
+    post_id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let sql = if like {
         "INSERT INTO likes (post_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
     } else {
@@ -312,7 +380,8 @@ pub async fn delete_mark(c: Conn<'_>, like: bool, post_id: i64, user_id: i64) ->
 pub async fn upsert_hashtag(c: Conn<'_>, display: &str, key: &str) -> StoreResult<i64> {
     const SQL: &str = "INSERT INTO hashtags (tag, tag_key) VALUES ($1, $2) \
          ON CONFLICT (tag_key) DO UPDATE SET tag_key = EXCLUDED.tag_key RETURNING id";
-    let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(display).bind(key).fetch_one(&mut *c).await)?;
+    let id: i64 =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(display).bind(key).fetch_one(&mut *c).await)?;
     Ok(id)
 }
 

@@ -30,7 +30,16 @@ pub async fn insert(
     Ok(id)
 }
 
-type Row = (i64, String, String, i64, String, String, i64, Option<String>);
+type Row = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+);
 
 /// Open reports first (oldest first, the queue order), then the most recently resolved.
 pub async fn list(c: Conn<'_>, open_only: bool, limit: i64) -> StoreResult<Vec<ReportRecord>> {
@@ -41,7 +50,8 @@ pub async fn list(c: Conn<'_>, open_only: bool, limit: i64) -> StoreResult<Vec<R
         "SELECT r.id, u.username, r.target_kind, r.target_id, r.reason, r.note, r.created_at, r.resolution \
          FROM reports r JOIN users u ON u.id = r.reporter_id ORDER BY r.resolved_at IS NOT NULL, r.id DESC LIMIT $1"
     };
-    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sql).bind(limit).fetch_all(&mut *c).await)?;
+    let rows: Vec<Row> =
+        on_conn!(c, c => sqlx::query_as(sql).bind(limit).fetch_all(&mut *c).await)?;
     Ok(rows
         .into_iter()
         .map(|r| ReportRecord {
@@ -64,7 +74,13 @@ pub async fn target(c: Conn<'_>, id: i64) -> StoreResult<Option<(String, i64)>> 
 }
 
 /// Resolves every open report on the same target at once, so one decision clears the queue for it.
-pub async fn resolve(c: Conn<'_>, target_kind: &str, target_id: i64, resolution: &str, now: Timestamp) -> StoreResult<u64> {
+pub async fn resolve(
+    c: Conn<'_>,
+    target_kind: &str,
+    target_id: i64,
+    resolution: &str,
+    now: Timestamp,
+) -> StoreResult<u64> {
     let n = on_conn!(c, c => sqlx::query(
         "UPDATE reports SET resolved_at = $3, resolution = $4 WHERE target_kind = $1 AND target_id = $2 AND resolved_at IS NULL")
         .bind(target_kind).bind(target_id).bind(now.as_micros()).bind(resolution)

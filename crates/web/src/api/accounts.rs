@@ -1,5 +1,6 @@
 //! Accounts API: sign-up, public profiles, and the signed-in account's own profile and password.
 
+use super::views::ProfileViewJson;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::extract::{ApiJson, ApiViewer, ClientIp};
 use crate::state::AppState;
@@ -10,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use souk_domain::{FieldError, Locale};
 use souk_service::accounts::{Account, ProfilePatch, SignUp};
 use utoipa::ToSchema;
-use super::views::ProfileViewJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -216,7 +216,11 @@ async fn get_user(
     ctx: crate::context::RequestCtx,
     Path(username): Path<String>,
 ) -> ApiResult<axum::Json<ProfileViewJson>> {
-    let profile = state.services.social.profile(ctx.viewer.as_ref(), &username).await?;
+    let profile = state
+        .services
+        .social
+        .profile(ctx.viewer.as_ref(), &username)
+        .await?;
     Ok(axum::Json(ProfileViewJson::from(&profile)))
 }
 

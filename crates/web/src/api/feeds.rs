@@ -18,16 +18,34 @@ use utoipa_axum::routes;
 #[utoipa::path(get, path = "/api/v1/feed/home", tag = "feeds", params(PageQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PageJson<PostJson>), (status = 401, body = ErrorBody)))]
-async fn home(State(s): State<AppState>, ApiViewer(v): ApiViewer, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<PostJson>>> {
-    Ok(Json(post_page(&s.services.social.home_feed(&v, q.cursor.as_deref(), q.limit).await?)))
+async fn home(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<PostJson>>> {
+    Ok(Json(post_page(
+        &s.services
+            .social
+            .home_feed(&v, q.cursor.as_deref(), q.limit)
+            .await?,
+    )))
 }
 
 /// Posts from accounts you don't follow, ranked by engagement with time decay:
 /// `(1 + likes + 2·comments + 3·shares + 2·saves) / (age_hours + 2)^1.5` (weights are configurable).
 #[utoipa::path(get, path = "/api/v1/feed/discover", tag = "feeds", params(PageQuery),
     responses((status = 200, body = PageJson<PostJson>)))]
-async fn discover(State(s): State<AppState>, ctx: RequestCtx, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<PostJson>>> {
-    Ok(Json(post_page(&s.services.social.discover(ctx.viewer.as_ref(), q.cursor.as_deref(), q.limit).await?)))
+async fn discover(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<PostJson>>> {
+    Ok(Json(post_page(
+        &s.services
+            .social
+            .discover(ctx.viewer.as_ref(), q.cursor.as_deref(), q.limit)
+            .await?,
+    )))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -50,12 +68,27 @@ pub struct TagPageJson {
 /// Posts with a hashtag (any script; `#` optional; full-width letters fold to ASCII).
 #[utoipa::path(get, path = "/api/v1/tags/{hashtag}", tag = "feeds", params(("hashtag" = String, Path), TagQuery),
     responses((status = 200, body = TagPageJson), (status = 404, body = ErrorBody)))]
-async fn tag(State(s): State<AppState>, ctx: RequestCtx, Path(hashtag): Path<String>, Query(q): Query<TagQuery>) -> ApiResult<Json<TagPageJson>> {
-    let sort = if q.sort.as_deref() == Some("top") { TagSort::Top } else { TagSort::Newest };
+async fn tag(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(hashtag): Path<String>,
+    Query(q): Query<TagQuery>,
+) -> ApiResult<Json<TagPageJson>> {
+    let sort = if q.sort.as_deref() == Some("top") {
+        TagSort::Top
+    } else {
+        TagSort::Newest
+    };
     let (tag, post_count, page) = s
         .services
         .social
-        .hashtag(ctx.viewer.as_ref(), &hashtag, sort, q.cursor.as_deref(), q.limit)
+        .hashtag(
+            ctx.viewer.as_ref(),
+            &hashtag,
+            sort,
+            q.cursor.as_deref(),
+            q.limit,
+        )
         .await?;
     let p = post_page(&page);
     Ok(Json(TagPageJson {
@@ -70,8 +103,17 @@ async fn tag(State(s): State<AppState>, ctx: RequestCtx, Path(hashtag): Path<Str
 #[utoipa::path(get, path = "/api/v1/me/saved", tag = "feeds", params(PageQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PageJson<PostJson>), (status = 401, body = ErrorBody)))]
-async fn saved(State(s): State<AppState>, ApiViewer(v): ApiViewer, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<PostJson>>> {
-    Ok(Json(post_page(&s.services.social.saved(&v, q.cursor.as_deref(), q.limit).await?)))
+async fn saved(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<PostJson>>> {
+    Ok(Json(post_page(
+        &s.services
+            .social
+            .saved(&v, q.cursor.as_deref(), q.limit)
+            .await?,
+    )))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

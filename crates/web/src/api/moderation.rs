@@ -36,8 +36,16 @@ pub struct ReportCreated {
 #[utoipa::path(post, path = "/api/v1/reports", tag = "moderation",
     security(("bearer" = []), ("session_cookie" = [])), request_body = ReportRequest,
     responses((status = 201, body = ReportCreated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create(State(s): State<AppState>, ApiViewer(v): ApiViewer, ApiJson(r): ApiJson<ReportRequest>) -> ApiResult<impl IntoResponse> {
-    let id = s.services.social.report(&v, &r.target_kind, &r.target, &r.reason, &r.note).await?;
+async fn create(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    ApiJson(r): ApiJson<ReportRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let id = s
+        .services
+        .social
+        .report(&v, &r.target_kind, &r.target, &r.reason, &r.note)
+        .await?;
     Ok((StatusCode::CREATED, Json(ReportCreated { id })))
 }
 
@@ -64,7 +72,11 @@ pub struct ReportsQuery {
 #[utoipa::path(get, path = "/api/v1/admin/reports", tag = "moderation", params(ReportsQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = Vec<ReportJson>), (status = 404, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiViewer(v): ApiViewer, Query(q): Query<ReportsQuery>) -> ApiResult<Json<Vec<ReportJson>>> {
+async fn list(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Query(q): Query<ReportsQuery>,
+) -> ApiResult<Json<Vec<ReportJson>>> {
     let open = q.status.as_deref() != Some("all");
     let items = s.services.social.reports(&v, open).await?;
     Ok(Json(
@@ -95,7 +107,12 @@ pub struct ResolveRequest {
 #[utoipa::path(post, path = "/api/v1/admin/reports/{id}/resolve", tag = "moderation", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])), request_body = ResolveRequest,
     responses((status = 204, description = "Resolved"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn resolve(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>, ApiJson(r): ApiJson<ResolveRequest>) -> ApiResult<StatusCode> {
+async fn resolve(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ResolveRequest>,
+) -> ApiResult<StatusCode> {
     s.services.social.resolve_report(&v, id, &r.action).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,8 +16,16 @@ use utoipa_axum::routes;
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(PageQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PageJson<NotificationJson>), (status = 401, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiViewer(v): ApiViewer, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<NotificationJson>>> {
-    let page = s.services.social.notifications(&v, q.cursor.as_deref(), q.limit).await?;
+async fn list(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<NotificationJson>>> {
+    let page = s
+        .services
+        .social
+        .notifications(&v, q.cursor.as_deref(), q.limit)
+        .await?;
     Ok(Json(PageJson {
         items: page.items.iter().map(NotificationJson::from).collect(),
         next_cursor: page.next_cursor,
@@ -34,7 +42,9 @@ pub struct UnreadJson {
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = UnreadJson), (status = 401, body = ErrorBody)))]
 async fn unread(State(s): State<AppState>, ApiViewer(v): ApiViewer) -> ApiResult<Json<UnreadJson>> {
-    Ok(Json(UnreadJson { unread: s.services.social.unread_notifications(&v).await? }))
+    Ok(Json(UnreadJson {
+        unread: s.services.social.unread_notifications(&v).await?,
+    }))
 }
 
 /// Mark every notification read.

@@ -42,7 +42,15 @@ pub async fn read_post_form(mut mp: Multipart) -> Result<PostForm, AppError> {
     let mut form = PostForm::default();
     let mut alts: Vec<String> = Vec::new();
     let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::new(e.status(), if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_form" }, e.body_text())
+        AppError::new(
+            e.status(),
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "invalid_form"
+            },
+            e.body_text(),
+        )
     };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
@@ -77,17 +85,31 @@ pub async fn read_post_form(mut mp: Multipart) -> Result<PostForm, AppError> {
     responses((status = 201, body = PostJson), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "`payload_too_large`"),
         (status = 422, body = ErrorBody, description = "`validation_failed`: caption_too_long, too_many_images, images_required, image_too_large, image_too_many_pixels, image_unsupported_format, image_decode_failed")))]
-async fn create_post(State(s): State<AppState>, ApiViewer(v): ApiViewer, mp: Multipart) -> ApiResult<impl IntoResponse> {
+async fn create_post(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    mp: Multipart,
+) -> ApiResult<impl IntoResponse> {
     let form = read_post_form(mp).await?;
-    let post = s.services.social.publish(&v, form.caption, form.location, form.uploads).await?;
+    let post = s
+        .services
+        .social
+        .publish(&v, form.caption, form.location, form.uploads)
+        .await?;
     Ok((StatusCode::CREATED, Json(PostJson::from(&post))))
 }
 
 /// A post.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = PostJson), (status = 404, body = ErrorBody)))]
-async fn get_post(State(s): State<AppState>, ctx: RequestCtx, Path(id): Path<i64>) -> ApiResult<Json<PostJson>> {
-    Ok(Json(PostJson::from(&s.services.social.post(ctx.viewer.as_ref(), id).await?)))
+async fn get_post(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PostJson>> {
+    Ok(Json(PostJson::from(
+        &s.services.social.post(ctx.viewer.as_ref(), id).await?,
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -100,28 +122,51 @@ pub struct CaptionRequest {
 #[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])), request_body = CaptionRequest,
     responses((status = 200, body = PostJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn patch_post(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>, ApiJson(req): ApiJson<CaptionRequest>) -> ApiResult<Json<PostJson>> {
-    Ok(Json(PostJson::from(&s.services.social.edit_caption(&v, id, &req.caption).await?)))
+async fn patch_post(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<CaptionRequest>,
+) -> ApiResult<Json<PostJson>> {
+    Ok(Json(PostJson::from(
+        &s.services.social.edit_caption(&v, id, &req.caption).await?,
+    )))
 }
 
 /// Delete a post with its photos, likes, comments and hashtag links (author or operator).
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_post(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_post(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     s.services.social.remove_post(&v, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn mark(s: &AppState, v: &souk_service::Viewer, id: i64, like: bool, on: bool) -> ApiResult<Json<PostJson>> {
-    Ok(Json(PostJson::from(&s.services.social.mark(v, id, like, on).await?)))
+async fn mark(
+    s: &AppState,
+    v: &souk_service::Viewer,
+    id: i64,
+    like: bool,
+    on: bool,
+) -> ApiResult<Json<PostJson>> {
+    Ok(Json(PostJson::from(
+        &s.services.social.mark(v, id, like, on).await?,
+    )))
 }
 
 /// Like a post (idempotent: liking twice counts once).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/like", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PostJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn like(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<PostJson>> {
+async fn like(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PostJson>> {
     mark(&s, &v, id, true, true).await
 }
 
@@ -129,7 +174,11 @@ async fn like(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/like", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PostJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unlike(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<PostJson>> {
+async fn unlike(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PostJson>> {
     mark(&s, &v, id, true, false).await
 }
 
@@ -137,7 +186,11 @@ async fn unlike(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Pa
 #[utoipa::path(post, path = "/api/v1/posts/{id}/save", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PostJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn save(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<PostJson>> {
+async fn save(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PostJson>> {
     mark(&s, &v, id, false, true).await
 }
 
@@ -145,7 +198,11 @@ async fn save(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/save", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = PostJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unsave(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<PostJson>> {
+async fn unsave(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PostJson>> {
     mark(&s, &v, id, false, false).await
 }
 
@@ -160,12 +217,18 @@ pub struct ShareRequest {
 #[utoipa::path(post, path = "/api/v1/posts/{id}/share", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])), request_body = ShareRequest,
     responses((status = 201, body = PostJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn share(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>, body: axum::body::Bytes) -> ApiResult<impl IntoResponse> {
+async fn share(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<impl IntoResponse> {
     // The body is optional: an empty request shares without a comment.
     let req: ShareRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ShareRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::bad_request("invalid_json", e.to_string()))?
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::bad_request("invalid_json", e.to_string()))?
     };
     let post = s.services.social.share(&v, id, &req.comment).await?;
     Ok((StatusCode::CREATED, Json(PostJson::from(&post))))
@@ -174,8 +237,17 @@ async fn share(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Pat
 /// A post's comments in conversation order (replies carry `parent_id`).
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = PageJson<CommentJson>), (status = 404, body = ErrorBody)))]
-async fn comments(State(s): State<AppState>, ctx: RequestCtx, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<CommentJson>>> {
-    let page = s.services.social.comments(ctx.viewer.as_ref(), id, q.cursor.as_deref(), q.limit).await?;
+async fn comments(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<CommentJson>>> {
+    let page = s
+        .services
+        .social
+        .comments(ctx.viewer.as_ref(), id, q.cursor.as_deref(), q.limit)
+        .await?;
     Ok(Json(PageJson {
         items: page.items.iter().map(CommentJson::from).collect(),
         next_cursor: page.next_cursor,
@@ -194,8 +266,17 @@ pub struct CommentRequest {
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])), request_body = CommentRequest,
     responses((status = 201, body = CommentJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_comment(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>, ApiJson(req): ApiJson<CommentRequest>) -> ApiResult<impl IntoResponse> {
-    let c = s.services.social.add_comment(&v, id, &req.body, req.parent_id).await?;
+async fn add_comment(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<CommentRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let c = s
+        .services
+        .social
+        .add_comment(&v, id, &req.body, req.parent_id)
+        .await?;
     Ok((StatusCode::CREATED, Json(CommentJson::from(&c))))
 }
 
@@ -203,7 +284,11 @@ async fn add_comment(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_comment(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_comment(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     s.services.social.delete_comment(&v, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -217,16 +302,28 @@ pub struct LikeCount {
 #[utoipa::path(post, path = "/api/v1/comments/{id}/like", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = LikeCount), (status = 404, body = ErrorBody)))]
-async fn like_comment(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<LikeCount>> {
-    Ok(Json(LikeCount { like_count: s.services.social.like_comment(&v, id, true).await? }))
+async fn like_comment(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<LikeCount>> {
+    Ok(Json(LikeCount {
+        like_count: s.services.social.like_comment(&v, id, true).await?,
+    }))
 }
 
 /// Remove your like from a comment (idempotent).
 #[utoipa::path(delete, path = "/api/v1/comments/{id}/like", tag = "posts", params(("id" = i64, Path)),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = LikeCount), (status = 404, body = ErrorBody)))]
-async fn unlike_comment(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(id): Path<i64>) -> ApiResult<Json<LikeCount>> {
-    Ok(Json(LikeCount { like_count: s.services.social.like_comment(&v, id, false).await? }))
+async fn unlike_comment(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<LikeCount>> {
+    Ok(Json(LikeCount {
+        like_count: s.services.social.like_comment(&v, id, false).await?,
+    }))
 }
 
 pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {

@@ -15,23 +15,39 @@ use utoipa_axum::routes;
 #[utoipa::path(post, path = "/api/v1/users/{username}/follow", tag = "social",
     security(("bearer" = []), ("session_cookie" = [])), params(("username" = String, Path)),
     responses((status = 200, body = ProfileViewJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn follow(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(username): Path<String>) -> ApiResult<Json<ProfileViewJson>> {
-    Ok(Json(ProfileViewJson::from(&s.services.social.follow(&v, &username).await?)))
+async fn follow(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(username): Path<String>,
+) -> ApiResult<Json<ProfileViewJson>> {
+    Ok(Json(ProfileViewJson::from(
+        &s.services.social.follow(&v, &username).await?,
+    )))
 }
 
 /// Unfollow a user (idempotent).
 #[utoipa::path(delete, path = "/api/v1/users/{username}/follow", tag = "social",
     security(("bearer" = []), ("session_cookie" = [])), params(("username" = String, Path)),
     responses((status = 200, body = ProfileViewJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unfollow(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(username): Path<String>) -> ApiResult<Json<ProfileViewJson>> {
-    Ok(Json(ProfileViewJson::from(&s.services.social.unfollow(&v, &username).await?)))
+async fn unfollow(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(username): Path<String>,
+) -> ApiResult<Json<ProfileViewJson>> {
+    Ok(Json(ProfileViewJson::from(
+        &s.services.social.unfollow(&v, &username).await?,
+    )))
 }
 
 /// Block a user: follows both ways are removed; neither sees nor interacts with the other's content.
 #[utoipa::path(post, path = "/api/v1/users/{username}/block", tag = "social",
     security(("bearer" = []), ("session_cookie" = [])), params(("username" = String, Path)),
     responses((status = 204, description = "Blocked"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn block(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(username): Path<String>) -> ApiResult<StatusCode> {
+async fn block(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
     s.services.social.block(&v, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -40,16 +56,32 @@ async fn block(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(username
 #[utoipa::path(delete, path = "/api/v1/users/{username}/block", tag = "social",
     security(("bearer" = []), ("session_cookie" = [])), params(("username" = String, Path)),
     responses((status = 204, description = "Unblocked"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unblock(State(s): State<AppState>, ApiViewer(v): ApiViewer, Path(username): Path<String>) -> ApiResult<StatusCode> {
+async fn unblock(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
     s.services.social.unblock(&v, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn follow_list(s: &AppState, ctx: &RequestCtx, username: &str, followers: bool, q: PageQuery) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
+async fn follow_list(
+    s: &AppState,
+    ctx: &RequestCtx,
+    username: &str,
+    followers: bool,
+    q: PageQuery,
+) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
     let page = s
         .services
         .social
-        .follow_list(ctx.viewer.as_ref(), username, followers, q.cursor.as_deref(), q.limit)
+        .follow_list(
+            ctx.viewer.as_ref(),
+            username,
+            followers,
+            q.cursor.as_deref(),
+            q.limit,
+        )
         .await?;
     Ok(Json(PageJson {
         items: page.items.iter().map(ProfileViewJson::from).collect(),
@@ -61,7 +93,12 @@ async fn follow_list(s: &AppState, ctx: &RequestCtx, username: &str, followers: 
 #[utoipa::path(get, path = "/api/v1/users/{username}/followers", tag = "social",
     params(("username" = String, Path), PageQuery),
     responses((status = 200, body = PageJson<ProfileViewJson>), (status = 404, body = ErrorBody)))]
-async fn followers(State(s): State<AppState>, ctx: RequestCtx, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
+async fn followers(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
     follow_list(&s, &ctx, &username, true, q).await
 }
 
@@ -69,7 +106,12 @@ async fn followers(State(s): State<AppState>, ctx: RequestCtx, Path(username): P
 #[utoipa::path(get, path = "/api/v1/users/{username}/following", tag = "social",
     params(("username" = String, Path), PageQuery),
     responses((status = 200, body = PageJson<ProfileViewJson>), (status = 404, body = ErrorBody)))]
-async fn following(State(s): State<AppState>, ctx: RequestCtx, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
+async fn following(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<ProfileViewJson>>> {
     follow_list(&s, &ctx, &username, false, q).await
 }
 
@@ -77,8 +119,17 @@ async fn following(State(s): State<AppState>, ctx: RequestCtx, Path(username): P
 #[utoipa::path(get, path = "/api/v1/users/{username}/posts", tag = "social",
     params(("username" = String, Path), PageQuery),
     responses((status = 200, body = PageJson<PostJson>), (status = 404, body = ErrorBody)))]
-async fn user_posts(State(s): State<AppState>, ctx: RequestCtx, Path(username): Path<String>, Query(q): Query<PageQuery>) -> ApiResult<Json<PageJson<PostJson>>> {
-    let page = s.services.social.user_posts(ctx.viewer.as_ref(), &username, q.cursor.as_deref(), q.limit).await?;
+async fn user_posts(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageJson<PostJson>>> {
+    let page = s
+        .services
+        .social
+        .user_posts(ctx.viewer.as_ref(), &username, q.cursor.as_deref(), q.limit)
+        .await?;
     Ok(Json(post_page(&page)))
 }
 

@@ -12,7 +12,10 @@ pub const IMAGE_WIDTHS: [u32; 3] = [320, 640, 1080];
 pub fn image_url(original_key: &str, original_width: u32, want: u32) -> String {
     let (prefix, file) = original_key.rsplit_once('/').unwrap_or(("", original_key));
     let ext = file.rsplit_once('.').map(|(_, e)| e).unwrap_or("jpg");
-    match IMAGE_WIDTHS.iter().find(|w| **w >= want && **w <= original_width) {
+    match IMAGE_WIDTHS
+        .iter()
+        .find(|w| **w >= want && **w <= original_width)
+    {
         Some(w) => format!("/media/{prefix}/{w}.{ext}"),
         None => format!("/media/{original_key}"),
     }
