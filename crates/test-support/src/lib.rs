@@ -17,6 +17,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub use futures_util;
 pub use reqwest;
 pub use serde_json;
 
@@ -368,4 +369,133 @@ macro_rules! backend_tests {
             }
         )*
     };
+}
+
+/// Helpers for the social API: photos, posts, JSON requests in one call, many users at once, operators.
+impl TestApp {
+    /// Sends `method path` with an optional bearer token and JSON body; returns the status and the parsed
+    /// body (`Null` when the body is empty, as for 204).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        json_response(req.send().await.unwrap()).await
+    }
+
+    /// `GET path` as `token` (anonymous when `None`): status and JSON body.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// Signs up `{prefix}{i}` for `i` in `0..n` concurrently; returned in index order.
+    pub async fn users(&self, prefix: &str, n: usize) -> Vec<TestUser> {
+        let names: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+        futures_util::future::join_all(names.iter().map(|u| self.user(u))).await
+    }
+
+    /// `POST /api/v1/posts` with a ready multipart form.
+    pub async fn publish(&self, token: &str, form: reqwest::multipart::Form) -> Response {
+        self.client
+            .post(self.url("/api/v1/posts"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /api/v1/posts` with a caption, one `images` part per photo and one `alt_text` part per alt.
+    pub async fn publish_photos(
+        &self,
+        token: &str,
+        caption: &str,
+        photos: Vec<Vec<u8>>,
+        alts: &[&str],
+    ) -> Response {
+        self.publish(token, post_form(caption, photos, alts)).await
+    }
+
+    /// Publishes a post with `n_images` small test photos; panics unless it is created (201). Returns the
+    /// post JSON.
+    pub async fn create_post(&self, token: &str, caption: &str, n_images: usize) -> Value {
+        let photos = (0..n_images).map(|i| jpeg(i as u64, 120, 90)).collect();
+        let res = self.publish_photos(token, caption, photos, &[]).await;
+        let (status, body) = json_response(res).await;
+        assert_eq!(status, StatusCode::CREATED, "publish {caption:?}: {body}");
+        body
+    }
+
+    /// Makes `username` an operator (`role = 'admin'`) directly in this app's database, the way an
+    /// operator would with the CLI; tokens already issued pick the role up on their next request.
+    pub async fn make_admin(&self, username: &str) {
+        use souk_store::{ConnectOptions, Db};
+        let opts = ConnectOptions {
+            max_connections: 1,
+            pg_schema: self.schema.clone(),
+            ..ConnectOptions::default()
+        };
+        let db = Db::connect(&self.config.database_url(), &opts)
+            .await
+            .unwrap();
+        const SQL: &str = "UPDATE users SET role = 'admin' WHERE username_key = $1";
+        let key = username.to_ascii_lowercase();
+        let changed = match &db {
+            Db::Sqlite { write, .. } => sqlx::query(SQL)
+                .bind(&key)
+                .execute(write)
+                .await
+                .map(|r| r.rows_affected()),
+            Db::Postgres(pool) => sqlx::query(SQL)
+                .bind(&key)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        db.close().await;
+        assert_eq!(changed.unwrap(), 1, "no user {username}");
+    }
+}
+
+/// Status and JSON body of a response (`Null` for an empty body); panics on a non-JSON body.
+pub async fn json_response(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    if text.is_empty() {
+        return (status, Value::Null);
+    }
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("not JSON ({e}), status {status}: {text}"));
+    (status, body)
+}
+
+/// A JPEG photo for uploads: the demo tea still life drawn from `seed` at `width` × `height`.
+pub fn jpeg(seed: u64, width: u32, height: u32) -> Vec<u8> {
+    souk::demo_images::draw(seed, souk::demo_images::Motif::Tea, width, height)
+}
+
+/// The multipart form `POST /api/v1/posts` takes: `caption`, then `images` once per photo, then
+/// `alt_text` once per alt (matched to photos in order).
+pub fn post_form(caption: &str, photos: Vec<Vec<u8>>, alts: &[&str]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("caption", caption.to_owned());
+    for (i, bytes) in photos.into_iter().enumerate() {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(format!("photo{i}.jpg"))
+            .mime_str("image/jpeg")
+            .unwrap();
+        form = form.part("images", part);
+    }
+    for alt in alts {
+        form = form.text("alt_text", (*alt).to_owned());
+    }
+    form
 }
