@@ -60,7 +60,11 @@ impl ReportPage {
 fn back_for(kind: &str, target: &str) -> String {
     match kind {
         "post" if target.parse::<i64>().is_ok() => format!("/p/{target}"),
-        "account" if target.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+        "account"
+            if target
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
             format!("/u/{target}")
         }
         _ => "/".into(),
@@ -121,7 +125,13 @@ pub async fn report_submit(
     let result = state
         .services
         .social
-        .report(viewer, &form.kind, form.target.trim(), &form.reason, &form.note)
+        .report(
+            viewer,
+            &form.kind,
+            form.target.trim(),
+            &form.reason,
+            &form.note,
+        )
         .await;
     let ui = Ui::load(&state, &ctx).await;
     let mut page = ReportPage {

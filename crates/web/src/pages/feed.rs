@@ -99,7 +99,10 @@ fn ratio_class(images: &[ImageRecord]) -> &'static str {
     let Some(first) = images.first() else {
         return "r-11";
     };
-    let (w, h) = (f64::from(first.width.max(1)), f64::from(first.height.max(1)));
+    let (w, h) = (
+        f64::from(first.width.max(1)),
+        f64::from(first.height.max(1)),
+    );
     let r = w / h;
     if r < 0.9 {
         "r-34"
@@ -340,7 +343,9 @@ pub async fn discover(
 ) -> Result<Response, AppError> {
     let social = &state.services.social;
     let ui = Ui::load(&state, &ctx).await;
-    let page = social.discover(ctx.viewer.as_ref(), q.cursor(), None).await?;
+    let page = social
+        .discover(ctx.viewer.as_ref(), q.cursor(), None)
+        .await?;
     let posts = cards(&ui, &page, &origin);
     let more = more_href("/discover", page.next_cursor.as_deref(), None);
     if q.is_partial() {
@@ -401,11 +406,7 @@ pub async fn tag(
         ))
     );
     let posts = cards(&ui, &page, &origin);
-    let more = more_href(
-        &base,
-        page.next_cursor.as_deref(),
-        top.then_some("top"),
-    );
+    let more = more_href(&base, page.next_cursor.as_deref(), top.then_some("top"));
     if q.is_partial() {
         return Ok(partial(ui, posts, more, true));
     }
@@ -440,7 +441,11 @@ pub async fn saved(
     let Some(viewer) = &ctx.viewer else {
         return Ok(login_redirect(&ctx));
     };
-    let page = state.services.social.saved(viewer, q.cursor(), Some(30)).await?;
+    let page = state
+        .services
+        .social
+        .saved(viewer, q.cursor(), Some(30))
+        .await?;
     let ui = Ui::load(&state, &ctx).await;
     let posts = cards(&ui, &page, &origin);
     let more = more_href("/saved", page.next_cursor.as_deref(), None);

@@ -37,7 +37,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/p/{id}", get(posts::show))
-        .route("/p/{id}/edit", get(posts::edit_page).post(posts::edit_submit))
+        .route(
+            "/p/{id}/edit",
+            get(posts::edit_page).post(posts::edit_submit),
+        )
         .route("/p/{id}/delete", post(posts::delete))
         .route("/p/{id}/like", post(posts::like))
         .route("/p/{id}/save", post(posts::save))
@@ -53,7 +56,10 @@ pub fn router(state: AppState) -> Router {
         .route("/u/{username}/block", post(people::block))
         .route("/u/{username}/unblock", post(people::unblock))
         .route("/notifications", get(notifications::page))
-        .route("/report", get(admin::report_page).post(admin::report_submit))
+        .route(
+            "/report",
+            get(admin::report_page).post(admin::report_submit),
+        )
         .route("/admin/reports", get(admin::reports))
         .route("/admin/reports/{id}/resolve", post(admin::resolve))
         .route("/language", post(home::set_language))
@@ -296,11 +302,16 @@ impl FromRequestParts<AppState> for Origin {
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
             .filter(|h| {
-                h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+                h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
             })
             .unwrap_or("localhost");
-        let scheme = if state.config.secure_cookies { "https" } else { "http" };
+        let scheme = if state.config.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
         Ok(Origin(format!("{scheme}://{host}")))
     }
 }

@@ -30,7 +30,11 @@ pub struct NotifRow {
 impl NotifRow {
     fn new(ui: &Ui, g: &NotificationGroup) -> Self {
         let (actor, display) = g.actors.first().cloned().unwrap_or_default();
-        let actor_name = if display.is_empty() { actor.clone() } else { display };
+        let actor_name = if display.is_empty() {
+            actor.clone()
+        } else {
+            display
+        };
         let kind = match g.kind.as_str() {
             k @ ("follow" | "like" | "comment" | "reply" | "mention" | "share") => k,
             _ => "other",

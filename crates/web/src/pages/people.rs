@@ -130,7 +130,13 @@ async fn follow_list(
     let social = &state.services.social;
     let profile = social.profile(ctx.viewer.as_ref(), &username).await?;
     let page = social
-        .follow_list(ctx.viewer.as_ref(), &username, followers, q.cursor(), Some(30))
+        .follow_list(
+            ctx.viewer.as_ref(),
+            &username,
+            followers,
+            q.cursor(),
+            Some(30),
+        )
         .await?;
     let ui = Ui::load(&state, &ctx).await;
     let people = page

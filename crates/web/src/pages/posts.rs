@@ -2,7 +2,9 @@
 //! the forms behind every button on a post card (like, save, share, delete, comment).
 
 use super::feed::{PostCard, Seg, rich_text};
-use super::{FormErrors, Origin, PageParams, Ui, back_to, login_redirect, render, render_form_error};
+use super::{
+    FormErrors, Origin, PageParams, Ui, back_to, login_redirect, render, render_form_error,
+};
 use crate::api::posts::read_post_form;
 use crate::context::{RequestCtx, csrf_matches};
 use crate::error::AppError;
@@ -122,7 +124,9 @@ async fn post_page(
 ) -> Result<PostPage, AppError> {
     let social = &state.services.social;
     let view = social.post(ctx.viewer.as_ref(), id).await?;
-    let comments = social.comments(ctx.viewer.as_ref(), id, cursor, None).await?;
+    let comments = social
+        .comments(ctx.viewer.as_ref(), id, cursor, None)
+        .await?;
     let ui = Ui::load(state, ctx).await;
     let post = PostCard::new(&ui, &view, origin);
     let excerpt: String = view.post.caption.chars().take(60).collect();
@@ -464,7 +468,11 @@ fn compose_errors(ui: &Ui, err: &AppError) -> FormErrors {
             .and_then(|rest| rest.split_once(':'))
             .map(|(n, _)| n.trim().to_owned());
         if let (Some(n), Some(entry)) = (photo, errors.fields.get_mut(i)) {
-            entry.1 = format!("{} {}", ui.t_with("compose.photo_n", "n", &n), entry.1);
+            entry.1 = crate::i18n::t_args(
+                ui.locale,
+                "compose.photo_error",
+                &[("n", &n), ("error", &entry.1)],
+            );
         }
     }
     errors
