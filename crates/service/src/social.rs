@@ -90,6 +90,16 @@ pub struct NotificationGroup {
     pub oldest_id: i64,
 }
 
+/// A reported comment or account as the operator sees it in the queue.
+#[derive(Debug, Clone)]
+pub struct ReportSubject {
+    pub username: String,
+    /// The post a comment is on.
+    pub post_id: Option<i64>,
+    /// The comment's text, or the account's bio.
+    pub text: String,
+}
+
 pub struct NewImage {
     pub media_key: String,
     pub width: u32,
@@ -1115,6 +1125,37 @@ impl SocialService {
         require_admin(viewer)?;
         let mut h = self.db.read().await?;
         Ok(reports::list(h.conn(), open_only, 200).await?)
+    }
+
+    /// What a reported comment or account is, for the operator's queue: the comment's author, text and
+    /// post, or the account's username and bio. None when it no longer exists.
+    pub async fn report_subject(
+        &self,
+        viewer: &Viewer,
+        kind: &str,
+        target_id: i64,
+    ) -> ServiceResult<Option<ReportSubject>> {
+        require_admin(viewer)?;
+        let mut h = self.db.read().await?;
+        Ok(match kind {
+            "comment" => comments::by_id(h.conn(), target_id)
+                .await?
+                .map(|c| ReportSubject {
+                    username: c.author_username,
+                    post_id: Some(c.post_id),
+                    text: c.body,
+                }),
+            "account" => accounts::by_ids(h.conn(), &[target_id])
+                .await?
+                .into_iter()
+                .next()
+                .map(|u| ReportSubject {
+                    username: u.username,
+                    post_id: None,
+                    text: u.bio,
+                }),
+            _ => None,
+        })
     }
 
     /// Resolves a report: `dismiss`, `remove` (hide the post or comment) or `suspend` (the account that

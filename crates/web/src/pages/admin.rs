@@ -170,6 +170,14 @@ pub struct ReportRow {
     pub date: String,
     /// For posts still visible: the link, author, first photo and caption start.
     pub post: Option<PostPreview>,
+    /// For comments and accounts that still exist: who, what they wrote, and where.
+    pub subject: Option<SubjectPreview>,
+}
+
+pub struct SubjectPreview {
+    pub href: String,
+    pub username: String,
+    pub excerpt: String,
 }
 
 impl ReportRow {
@@ -233,7 +241,23 @@ pub async fn reports(
         } else {
             None
         };
+        let subject = if r.target_kind == "post" {
+            None
+        } else {
+            social
+                .report_subject(viewer, &r.target_kind, r.target_id)
+                .await?
+                .map(|s| SubjectPreview {
+                    href: match s.post_id {
+                        Some(p) => format!("/p/{p}#c{}", r.target_id),
+                        None => format!("/u/{}", s.username),
+                    },
+                    excerpt: s.text.chars().take(120).collect(),
+                    username: s.username,
+                })
+        };
         rows.push(ReportRow {
+            subject,
             id: r.id,
             kind: r.target_kind,
             target_id: r.target_id,
