@@ -16,6 +16,7 @@ mod social_feeds;
 mod social_graph;
 mod social_moderation;
 mod social_notifications;
+mod social_pages;
 mod social_posts;
 mod social_support;
 mod support;
