@@ -78,7 +78,11 @@ pub struct Processed {
 }
 
 /// The CPU-heavy part, run on a blocking thread.
-pub fn process(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Processed, ImagingError> {
+pub fn process(
+    bytes: &[u8],
+    format: ImageFormat,
+    max_pixels: u64,
+) -> Result<Processed, ImagingError> {
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(ImagingError::DecodeFailed(
             "JPEG data ends before its end marker".into(),
@@ -259,4 +263,3 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
         }
     }
 }
-
