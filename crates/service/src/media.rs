@@ -28,9 +28,9 @@ use std::sync::Arc;
 use thiserror::Error;
 use tokio::sync::Semaphore;
 
+use souk_imaging::{ImagingError, process, sniff};
 /// Widths of the display variants, smallest first.
 pub use souk_imaging::{MAX_SIDE, VARIANT_WIDTHS};
-use souk_imaging::{ImagingError, process, sniff};
 /// The form field uploads are reported against.
 const FIELD: &str = "images";
 
@@ -299,7 +299,6 @@ impl ImagePipeline {
         let processed = tokio::task::spawn_blocking(move || process(&input, format, max_pixels))
             .await
             .map_err(|e| MediaError::Internal(format!("image task failed: {e}")))??;
-
 
         let key_prefix = format!("img/{}", random_id()?);
         let ext = processed.extension;
