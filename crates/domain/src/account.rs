@@ -238,6 +238,50 @@ pub fn parse_bio(raw: &str) -> Result<String, FieldError> {
     Ok(s)
 }
 
+/// A profile's website link: empty, or an absolute http(s) URL of at most 200 characters. A bare
+/// `example.com` gets `https://` in front, as people type it that way.
+pub fn parse_website(raw: &str) -> Result<String, FieldError> {
+    const MAX_CHARS: usize = 200;
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let url = if s.starts_with("http://") || s.starts_with("https://") {
+        s.to_owned()
+    } else {
+        format!("https://{s}")
+    };
+    let host = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .unwrap_or("");
+    let host_ok = host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    if url.chars().count() > MAX_CHARS {
+        return Err(FieldError::new(
+            "website",
+            "website_too_long",
+            format!("Website must be at most {MAX_CHARS} characters."),
+        ));
+    }
+    if !host_ok
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    {
+        return Err(FieldError::new(
+            "website",
+            "website_invalid",
+            "Enter a web address like https://example.com.",
+        ));
+    }
+    Ok(url)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
@@ -375,6 +419,33 @@ mod tests {
         assert_eq!(
             format!("{:?}", Password::parse("hunter2hunter2", "p").map(|_| ())),
             "Ok(())"
+        );
+    }
+
+    #[test]
+    fn websites() {
+        assert_eq!(parse_website("").as_deref(), Ok(""));
+        assert_eq!(
+            parse_website("shop.example.com/about").as_deref(),
+            Ok("https://shop.example.com/about")
+        );
+        assert_eq!(
+            parse_website("http://例子.中国").as_deref(),
+            Ok("http://例子.中国")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "https://nodot",
+            "https://a b.com",
+            "https://x.com/\"<",
+        ] {
+            assert!(parse_website(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_website(&format!("https://a.com/{}", "x".repeat(200)))
+                .unwrap_err()
+                .code,
+            "website_too_long"
         );
     }
 

@@ -4,7 +4,7 @@
 use crate::rate_limit::RateLimiter;
 use crate::secrets::{digest, random_token};
 use crate::{ServiceError, ServiceResult, passwords};
-use souk_domain::account::parse_bio;
+use souk_domain::account::{parse_bio, parse_website};
 use souk_domain::{
     AccountKind, DisplayName, Email, FieldError, Locale, Password, Role, Timestamp, Username,
 };
@@ -107,6 +107,7 @@ pub struct Session {
 pub struct ProfilePatch {
     pub display_name: Option<String>,
     pub bio: Option<String>,
+    pub website: Option<String>,
     pub kind: Option<String>,
     /// `Some(None)`: follow the browser's language again.
     pub locale: Option<Option<Locale>>,
@@ -351,6 +352,15 @@ impl AccountService {
                 errors.push(e);
                 None
             });
+        let website = patch
+            .website
+            .as_deref()
+            .map(parse_website)
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
         let kind = patch
             .kind
             .as_deref()
@@ -366,7 +376,7 @@ impl AccountService {
         let update = ProfileUpdate {
             display_name: display_name.as_ref().map(DisplayName::as_str),
             bio: bio.as_deref(),
-            website: None,
+            website: website.as_deref(),
             kind,
             locale: patch.locale.map(|l| l.map(Locale::tag)),
         };

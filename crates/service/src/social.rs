@@ -234,6 +234,47 @@ impl SocialService {
         }
     }
 
+    /// Sets (or with `None` removes) the viewer's profile photo; the previous photo's files are deleted.
+    pub async fn set_avatar(
+        &self,
+        viewer: &Viewer,
+        image: Option<Vec<u8>>,
+    ) -> ServiceResult<ProfileView> {
+        let stored = match image {
+            Some(bytes) => Some(self.media.pipeline.ingest(&bytes).await.map_err(|e| {
+                if e.is_user_error() {
+                    ServiceError::Validation(vec![FieldError::new(
+                        "avatar",
+                        e.code(),
+                        e.to_string(),
+                    )])
+                } else {
+                    ServiceError::Internal(e.to_string())
+                }
+            })?),
+            None => None,
+        };
+        let previous = {
+            let mut h = self.db.read().await?;
+            accounts::find_by_id(h.conn(), viewer.user_id)
+                .await?
+                .and_then(|u| u.avatar_key)
+        };
+        let mut tx = self.db.begin().await?;
+        accounts::set_avatar(
+            tx.conn(),
+            viewer.user_id,
+            stored.as_ref().map(|s| s.original_key()).as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        if let Some(old) = previous {
+            self.forget(std::iter::once(media_prefix(&old).to_owned()))
+                .await;
+        }
+        self.profile(Some(viewer), &viewer.username).await
+    }
+
     /// Deletes a post and then its image files.
     pub async fn remove_post(&self, viewer: &Viewer, id: i64) -> ServiceResult<()> {
         let keys = self.delete_post(viewer, id).await?;

@@ -18,5 +18,6 @@ mod social_moderation;
 mod social_notifications;
 mod social_pages;
 mod social_posts;
+mod social_profile;
 mod social_support;
 mod support;

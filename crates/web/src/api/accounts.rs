@@ -157,6 +157,8 @@ async fn me(
 pub struct ProfilePatchRequest {
     pub display_name: Option<String>,
     pub bio: Option<String>,
+    /// `https://…` (a bare domain gets `https://`), or an empty string to remove it.
+    pub website: Option<String>,
     /// Switching kind keeps followers and posts.
     pub kind: Option<String>,
     /// `en`, `zh-CN`, `zh-TW`, `ko`, or an empty string to follow the browser again.
@@ -177,6 +179,7 @@ async fn apply_patch(
             ProfilePatch {
                 display_name: req.display_name,
                 bio: req.bio,
+                website: req.website,
                 kind: req.kind,
                 locale,
             },

@@ -69,7 +69,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(accounts::routes())
         .merge(sessions::routes())
         .merge(tokens::routes())
-        .merge(social::routes())
+        .merge(social::routes(upload_limit))
         .merge(posts::routes(upload_limit))
         .merge(feeds::routes())
         .merge(notifications::routes())

@@ -133,8 +133,63 @@ async fn user_posts(
     Ok(Json(post_page(&page)))
 }
 
-pub fn routes() -> OpenApiRouter<AppState> {
+/// Upload a profile photo: multipart with one `image` field (JPEG, PNG or WebP). Replaces the previous one.
+#[utoipa::path(post, path = "/api/v1/me/avatar", tag = "social",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = AvatarForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = ProfileViewJson), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_avatar(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    mut mp: axum::extract::Multipart,
+) -> ApiResult<Json<ProfileViewJson>> {
+    let mut image = None;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| crate::error::AppError::new(e.status(), "invalid_form", e.body_text()))?
+    {
+        if field.name() == Some("image") {
+            let bytes = field.bytes().await.map_err(|e| {
+                crate::error::AppError::new(e.status(), "invalid_form", e.body_text())
+            })?;
+            image = Some(bytes.to_vec());
+        }
+    }
+    let image = image.filter(|b| !b.is_empty()).ok_or_else(|| {
+        souk_service::ServiceError::field("avatar", "avatar_required", "Choose a photo.")
+    })?;
+    Ok(Json(ProfileViewJson::from(
+        &s.services.social.set_avatar(&v, Some(image)).await?,
+    )))
+}
+
+/// Remove the profile photo (back to the letter avatar).
+#[utoipa::path(delete, path = "/api/v1/me/avatar", tag = "social",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = ProfileViewJson), (status = 401, body = ErrorBody)))]
+async fn delete_avatar(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+) -> ApiResult<Json<ProfileViewJson>> {
+    Ok(Json(ProfileViewJson::from(
+        &s.services.social.set_avatar(&v, None).await?,
+    )))
+}
+
+/// Multipart form with the new profile photo.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AvatarForm {
+    #[schema(value_type = String, format = Binary)]
+    image: Vec<u8>,
+}
+
+pub fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        // Only the photo upload gets the large body limit.
+        .routes(routes!(set_avatar, delete_avatar))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
         .routes(routes!(follow, unfollow))
         .routes(routes!(block, unblock))
         .routes(routes!(followers))

@@ -67,11 +67,17 @@ impl From<&ImageRecord> for ImageJson {
     }
 }
 
+/// A profile photo at the small display size (avatars are shown at most ~100 px wide).
+pub fn avatar_url(key: &str) -> String {
+    image_url(key, 320, 320)
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AuthorJson {
     pub username: String,
     pub display_name: String,
     pub kind: String,
+    pub avatar_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +115,7 @@ impl From<&PostView> for PostJson {
                 username: p.author_username.clone(),
                 display_name: p.author_display_name.clone(),
                 kind: p.author_kind.as_str().to_owned(),
+                avatar_url: p.author_avatar.as_deref().map(avatar_url),
             },
             caption: p.caption.clone(),
             location: p.location.clone(),
@@ -137,6 +144,8 @@ pub struct ProfileViewJson {
     pub website: String,
     /// `personal`, `business` or `creator`.
     pub kind: String,
+    /// Profile photo (320 px wide), or null for the letter avatar.
+    pub avatar_url: Option<String>,
     pub followers_count: i64,
     pub following_count: i64,
     pub posts_count: i64,
@@ -157,6 +166,7 @@ impl From<&ProfileView> for ProfileViewJson {
             bio: p.bio.clone(),
             website: p.website.clone(),
             kind: p.kind.as_str().to_owned(),
+            avatar_url: p.avatar_key.as_deref().map(avatar_url),
             followers_count: p.followers_count,
             following_count: p.following_count,
             posts_count: p.posts_count,
@@ -195,6 +205,7 @@ impl From<&CommentView> for CommentJson {
                 username: c.author_username.clone(),
                 display_name: c.author_display_name.clone(),
                 kind: c.author_kind.as_str().to_owned(),
+                avatar_url: None,
             },
             body: c.body.clone(),
             like_count: c.like_count,

@@ -154,6 +154,9 @@ async fn with_error(
 pub struct ProfileForm {
     #[serde(default)]
     display_name: String,
+    /// Absent (an older form) leaves the website unchanged; empty removes it.
+    #[serde(default)]
+    website: Option<String>,
     #[serde(default)]
     bio: String,
     #[serde(default)]
@@ -173,6 +176,7 @@ pub async fn save_profile(
     let patch = ProfilePatch {
         display_name: Some(form.display_name),
         bio: Some(form.bio),
+        website: form.website,
         kind: Some(form.kind),
         // An unknown value from a tampered form falls back to "follow the browser".
         locale: Some(Locale::from_tag(&form.locale)),
