@@ -6,7 +6,8 @@
 //   SOUK_BIN              souk binary (default ../target/debug/souk relative to e2e/)
 //   E2E_BACKEND           sqlite (default) or postgres
 //   E2E_DATABASE_URL      PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
-//   E2E_START_TIMEOUT_MS  how long to wait for "Souk is running at" (default 30000)
+//   E2E_START_TIMEOUT_MS  how long to wait for "Souk is running at" (default 30000, or 120000 with
+//                         demo data, which takes ~20 s to load in a debug build)
 
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,7 @@ const execFileAsync = promisify(execFile);
 export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BACKEND = (process.env.E2E_BACKEND || 'sqlite').trim();
 const PG_URL = process.env.E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS || 30_000);
+const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS) || 0;
 const READY = /Souk is running at (http:\/\/\S+)/;
 const KEEP_OUTPUT = 64 * 1024;
 
@@ -55,12 +56,14 @@ function tail(stream) {
 }
 
 /**
- * Starts souk and resolves once it prints its address.
- * @param {{ demo?: boolean, env?: Record<string,string> }} [options]
+ * Starts souk and resolves once it prints its address. `demo: true` passes `--demo` (20 accounts with
+ * posts, password `souk-demo`), loaded before the address is printed, hence the longer default timeout.
+ * @param {{ demo?: boolean, env?: Record<string,string>, startTimeoutMs?: number }} [options]
  * @returns {Promise<{ url: string, backend: string, dataDir: string, schema: string|null, stop: () => Promise<void>, output: () => string }>}
  */
-export async function startServer({ demo = false, env = {} } = {}) {
+export async function startServer({ demo = false, env = {}, startTimeoutMs } = {}) {
   const bin = soukBinary();
+  const timeoutMs = startTimeoutMs || START_TIMEOUT_MS || (demo ? 120_000 : 30_000);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'souk-e2e-'));
   let schema = null;
 
@@ -113,8 +116,8 @@ export async function startServer({ demo = false, env = {} } = {}) {
     const url = await new Promise((resolve, reject) => {
       let seen = '';
       const timer = setTimeout(
-        () => reject(new Error(`souk did not print "Souk is running at" within ${START_TIMEOUT_MS} ms`)),
-        START_TIMEOUT_MS,
+        () => reject(new Error(`souk did not print "Souk is running at" within ${timeoutMs} ms`)),
+        timeoutMs,
       );
       child.stdout.on('data', (chunk) => {
         seen += chunk;
