@@ -1,8 +1,7 @@
 // Souk progressive enhancement: every page works without this file.
 (function () {
   "use strict";
-  var body = document.body;
-  var csrfMeta = document.querySelector("meta[name=csrf-token]");
+    var csrfMeta = document.querySelector("meta[name=csrf-token]");
   var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
 
   // Language switcher: submit as soon as a language is picked; the button stays for no-JS users.
@@ -12,22 +11,45 @@
     });
   });
 
-  function copyButton(getText, after) {
+  // A copy button after `el`; its labels come translated from the element's data-copy-label and
+  // data-copied-label attributes. The icon is inline SVG so it never depends on a font having a glyph.
+  var SVG = "http://www.w3.org/2000/svg";
+  function copyIcon() {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    [["rect", { x: "9", y: "9", width: "11", height: "11", rx: "2" }],
+     ["path", { d: "M15 9V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v7a2 2 0 0 0 2 2h3" }]].forEach(function (s) {
+      var node = document.createElementNS(SVG, s[0]);
+      Object.keys(s[1]).forEach(function (k) { node.setAttribute(k, s[1][k]); });
+      svg.appendChild(node);
+    });
+    return svg;
+  }
+  function copyButton(getText, el) {
     if (!navigator.clipboard) return;
+    var copyLabel = el.getAttribute("data-copy-label");
+    var copiedLabel = el.getAttribute("data-copied-label") || copyLabel;
+    if (!copyLabel) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "small ghost copy";
-    button.textContent = body.getAttribute("data-copy") || "Copy";
+    var text = document.createElement("span");
+    text.textContent = copyLabel;
+    button.appendChild(copyIcon());
+    button.appendChild(text);
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(getText()).then(function () {
-        button.textContent = "✓ " + (body.getAttribute("data-copied") || "Copied");
+        text.textContent = copiedLabel;
+        button.classList.add("done");
       });
     });
-    after.after(button);
+    el.after(button);
   }
 
   // Copy buttons for one-time secrets.
-  document.querySelectorAll("[data-testid=new-token]").forEach(function (code) {
+  document.querySelectorAll("code[data-copy-label]").forEach(function (code) {
     copyButton(function () { return code.textContent.trim(); }, code);
   });
 
@@ -195,6 +217,9 @@
     var altList = compose.querySelector("[data-alt-list]");
     var label = altList ? altList.getAttribute("data-photo-label") || "%{n}" : "%{n}";
     if (fileInput && altList && window.URL && URL.createObjectURL) {
+      // The drop zone above is the button; thumbnails below show what was picked. The browser's own
+      // "Choose files / No file chosen" (in the browser's language, not the page's) is hidden.
+      fileInput.classList.add("enhanced");
       fileInput.addEventListener("change", function () {
         var old = {};
         altList.querySelectorAll("input[name=alt_text]").forEach(function (inp, i) { old[i] = inp.value; });

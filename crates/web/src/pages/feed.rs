@@ -238,6 +238,8 @@ struct HomePage {
     suggestions: Vec<Suggestion>,
     discover: Vec<PostCard>,
     discover_more: Option<String>,
+    /// The sign-up link to pass on, shown when a member has nobody to follow yet.
+    invite_url: String,
 }
 
 pub async fn home(
@@ -264,6 +266,7 @@ pub async fn home(
                 suggestions: Vec::new(),
                 discover: Vec::new(),
                 discover_more: None,
+                invite_url: String::new(),
             },
         ));
     };
@@ -304,6 +307,7 @@ pub async fn home(
             suggestions,
             discover,
             discover_more,
+            invite_url: format!("{origin}/signup"),
         },
     ))
 }

@@ -40,10 +40,10 @@ impl NotifRow {
             _ => "other",
         };
         let others = g.actor_count.saturating_sub(1);
-        let key = if others > 0 {
-            format!("notif.{kind}.many")
-        } else {
-            format!("notif.{kind}.one")
+        let key = match others {
+            0 => format!("notif.{kind}.one"),
+            1 => format!("notif.{kind}.two"),
+            _ => format!("notif.{kind}.many"),
         };
         let sentence = i18n::t_args(
             ui.locale,
