@@ -56,6 +56,8 @@ pub struct Profile {
 pub struct Account {
     pub profile: Profile,
     pub email: String,
+    pub website: String,
+    pub avatar_key: Option<String>,
     pub role: Role,
     pub locale: Option<Locale>,
 }
@@ -64,6 +66,8 @@ impl From<UserRecord> for Account {
     fn from(u: UserRecord) -> Self {
         Account {
             email: u.email,
+            website: u.website,
+            avatar_key: u.avatar_key,
             role: u.role,
             locale: u.locale.as_deref().and_then(Locale::from_tag),
             profile: Profile {

@@ -143,6 +143,53 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 
+    async fn settings_sets_profile_photo_and_website(backend) {
+        let app = TestApp::start(backend).await;
+        app.user("alice").await;
+        let browser = Browser::new(&app);
+        browser.log_in("alice", DEFAULT_PASSWORD).await;
+        let csrf = browser.csrf().await;
+
+        let photo = Part::bytes(jpeg(5, 300, 300)).file_name("me.jpg").mime_str("image/jpeg").unwrap();
+        let form = Form::new().text("csrf_token", csrf.clone()).part("image", photo);
+        let res = browser.client.post(browser.url("/settings/avatar")).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), "/settings?saved=photo");
+        let (_, html) = browser.page("/u/alice").await;
+        assert!(html.contains(r#"class="avatar large photo" src="/media/img/"#), "profile shows the photo");
+
+        // A multipart post from another site is refused even with the right token.
+        let photo = Part::bytes(jpeg(6, 300, 300)).file_name("me.jpg").mime_str("image/jpeg").unwrap();
+        let form = Form::new().text("csrf_token", csrf.clone()).part("image", photo);
+        let res = browser
+            .client
+            .post(browser.url("/settings/avatar"))
+            .header("origin", "https://evil.example")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+        // Not an image: the settings page comes back with the error in the photo section.
+        let bad = Part::bytes(b"nope".to_vec()).file_name("x.jpg").mime_str("image/jpeg").unwrap();
+        let form = Form::new().text("csrf_token", csrf.clone()).part("image", bad);
+        let res = browser.client.post(browser.url("/settings/avatar")).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let res = browser
+            .submit("/settings/profile", &[("display_name", "Alice"), ("bio", ""), ("kind", "creator"), ("locale", ""), ("website", "alice.example.com")])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, html) = browser.page("/u/alice").await;
+        assert!(html.contains("https://alice.example.com"), "website shown on the profile");
+
+        let res = browser.submit("/settings/avatar/remove", &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, html) = browser.page("/u/alice").await;
+        assert!(!html.contains(r#"class="avatar large photo""#), "back to the letter avatar");
+    }
+
     async fn infinite_scroll_gets_fragments_with_the_next_link(backend) {
         let app = TestApp::start(backend).await;
         let alice = app.user("alice").await;

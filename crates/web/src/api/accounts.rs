@@ -46,6 +46,9 @@ pub struct AccountJson {
     #[serde(flatten)]
     pub profile: ProfileJson,
     pub email: String,
+    pub website: String,
+    /// Profile photo (320 px wide), or null for the letter avatar.
+    pub avatar_url: Option<String>,
     /// `user` or `admin`.
     pub role: String,
     /// Saved interface language (`en`, `zh-CN`, `zh-TW`, `ko`); null follows the browser.
@@ -57,6 +60,8 @@ impl From<&Account> for AccountJson {
         Self {
             profile: ProfileJson::from(&a.profile),
             email: a.email.clone(),
+            website: a.website.clone(),
+            avatar_url: a.avatar_key.as_deref().map(super::views::avatar_url),
             role: a.role.as_str().to_owned(),
             locale: a.locale.map(|l| l.tag().to_owned()),
         }

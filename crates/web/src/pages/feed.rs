@@ -73,6 +73,8 @@ pub struct PostCard {
     pub author: String,
     pub author_name: String,
     pub initial: String,
+    /// Profile photo URL, empty for the letter avatar.
+    pub avatar: String,
     pub kind: String,
     pub can_edit: bool,
     pub can_delete: bool,
@@ -127,6 +129,11 @@ impl PostCard {
         Self {
             id: p.id,
             initial: ui.initial(&name),
+            avatar: p
+                .author_avatar
+                .as_deref()
+                .map(crate::api::views::avatar_url)
+                .unwrap_or_default(),
             author: p.author_username.clone(),
             author_name: name,
             kind: p.author_kind.as_str().to_owned(),

@@ -68,6 +68,13 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/settings", get(settings::page))
         .route("/settings/profile", post(settings::save_profile))
+        .route(
+            "/settings/avatar",
+            post(settings::upload_avatar).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::upload_limit(&state),
+            )),
+        )
+        .route("/settings/avatar/remove", post(settings::remove_avatar))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))

@@ -19,6 +19,8 @@ pub struct ProfileHead {
     pub p: ProfileView,
     pub name: String,
     pub initial: String,
+    /// Profile photo URL, empty for the letter avatar.
+    pub avatar: String,
     pub joined: String,
     /// The website as a link target (`https://` added when missing) and as shown.
     pub website_href: String,
@@ -47,6 +49,11 @@ impl ProfileHead {
             .to_owned();
         Self {
             initial: ui.initial(&name),
+            avatar: p
+                .avatar_key
+                .as_deref()
+                .map(crate::api::views::avatar_url)
+                .unwrap_or_default(),
             joined: p.created_at.date_string(),
             name,
             website_href,

@@ -481,6 +481,7 @@ fn compose_errors(ui: &Ui, err: &AppError) -> FormErrors {
 pub async fn compose_submit(
     State(state): State<AppState>,
     ctx: RequestCtx,
+    _: crate::extract::SameSite,
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let Some(viewer) = ctx.viewer.clone() else {

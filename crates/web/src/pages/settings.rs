@@ -20,6 +20,7 @@ use souk_store::tokens::TokenRecord;
 pub enum Section {
     None,
     Profile,
+    Photo,
     Password,
     Tokens,
 }
@@ -64,6 +65,23 @@ impl TokenView {
 }
 
 impl SettingsPage {
+    fn avatar(&self) -> String {
+        self.account
+            .avatar_key
+            .as_deref()
+            .map(crate::api::views::avatar_url)
+            .unwrap_or_default()
+    }
+
+    fn initial(&self) -> String {
+        let p = &self.account.profile;
+        self.ui.initial(if p.display_name.is_empty() {
+            &p.username
+        } else {
+            &p.display_name
+        })
+    }
+
     fn kinds(&self) -> [&'static str; 3] {
         ["personal", "business", "creator"]
     }
@@ -83,6 +101,7 @@ impl SettingsPage {
         let current = match self.error_section {
             Section::None => "",
             Section::Profile => "profile",
+            Section::Photo => "photo",
             Section::Password => "password",
             Section::Tokens => "tokens",
         };
@@ -106,7 +125,7 @@ async fn build(
     let account = state.services.accounts.me(viewer).await?;
     let tokens = state.services.accounts.personal_tokens(viewer).await?;
     let notice = match notice_key {
-        Some(k @ ("profile" | "password" | "token_revoked")) => {
+        Some(k @ ("profile" | "photo" | "password" | "token_revoked")) => {
             ui.t(&format!("settings.saved.{k}")).into_owned()
         }
         _ => String::new(),
@@ -261,4 +280,55 @@ pub async fn revoke_token(
     };
     state.services.accounts.revoke_token(&viewer, id).await?;
     Ok(Redirect::to("/settings?saved=token_revoked#tokens").into_response())
+}
+
+/// Uploads a new profile photo from the settings page (multipart: `csrf_token`, `image`).
+pub async fn upload_avatar(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    _: crate::extract::SameSite,
+    mut mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::new(e.status(), "invalid_form", e.body_text())
+    };
+    let (mut csrf, mut image) = (String::new(), Vec::new());
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.map_err(bad)?,
+            Some("image") => image = field.bytes().await.map_err(bad)?.to_vec(),
+            _ => {}
+        }
+    }
+    if !crate::context::csrf_matches(&ctx.csrf_token, &csrf) {
+        return Err(AppError::csrf());
+    }
+    let result = if image.is_empty() {
+        Err(souk_service::ServiceError::field(
+            "avatar",
+            "avatar_required",
+            "Choose a photo.",
+        ))
+    } else {
+        state.services.social.set_avatar(&viewer, Some(image)).await
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/settings?saved=photo").into_response()),
+        Err(e) => with_error(&state, &ctx, &viewer, Section::Photo, e.into()).await,
+    }
+}
+
+pub async fn remove_avatar(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    CsrfForm(_): CsrfForm<RevokeForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    state.services.social.set_avatar(&viewer, None).await?;
+    Ok(Redirect::to("/settings?saved=photo").into_response())
 }
