@@ -43,7 +43,7 @@ impl App {
             db.clone(),
             &ServiceConfig {
                 rate_limits: config.rate_limits(),
-                discover: Default::default(),
+                discover: config.discover(),
                 media: config.media(),
             },
         )

@@ -54,6 +54,33 @@ impl Default for RateLimits {
     }
 }
 
+/// Discover ranking: `(1 + like·likes + comment·comments + share·shares + save·saves)
+/// / (age_hours + age_offset_hours) ^ gravity`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverSettings {
+    pub like: f64,
+    pub comment: f64,
+    pub share: f64,
+    pub save: f64,
+    pub age_offset_hours: f64,
+    pub gravity: f64,
+}
+
+impl Default for DiscoverSettings {
+    fn default() -> Self {
+        let d = souk_domain::social::DiscoverWeights::default();
+        Self {
+            like: d.like,
+            comment: d.comment,
+            share: d.share,
+            save: d.save,
+            age_offset_hours: d.age_offset_hours,
+            gravity: d.gravity,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -76,6 +103,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub rate_limits: RateLimits,
+    /// Weights of the Discover ranking.
+    pub discover: DiscoverSettings,
     /// Folder for uploaded images; empty means `<data_dir>/media`.
     pub media_dir: PathBuf,
     /// Largest accepted image upload, in bytes (one file; a request may carry several).
@@ -99,6 +128,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             rate_limits: RateLimits::default(),
+            discover: DiscoverSettings::default(),
             media_dir: PathBuf::new(),
             max_upload_bytes: MediaConfig::default().max_upload_bytes,
             max_image_pixels: MediaConfig::default().max_image_pixels,
@@ -132,6 +162,7 @@ const ENV_KEYS: &[&str] = &[
     "max_body_bytes",
     "request_timeout_secs",
     "rate_limits",
+    "discover",
     "media_dir",
     "max_upload_bytes",
     "max_image_pixels",
@@ -168,6 +199,25 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let d = &self.discover;
+        for (key, value) in [
+            ("discover.like", d.like),
+            ("discover.comment", d.comment),
+            ("discover.share", d.share),
+            ("discover.save", d.save),
+            ("discover.gravity", d.gravity),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(ConfigError(format!(
+                    "invalid value for key `{key}`: must be a number of at least 0"
+                )));
+            }
+        }
+        if !d.age_offset_hours.is_finite() || d.age_offset_hours <= 0.0 {
+            return Err(ConfigError(
+                "invalid value for key `discover.age_offset_hours`: must be greater than 0".into(),
+            ));
+        }
         let url = self.database_url.trim();
         if !url.is_empty()
             && !["sqlite://", "postgres://", "postgresql://"]
@@ -240,6 +290,18 @@ impl Config {
             max_upload_bytes: self.max_upload_bytes,
             max_image_pixels: self.max_image_pixels,
             dir: self.media_dir(),
+        }
+    }
+
+    pub fn discover(&self) -> souk_domain::social::DiscoverWeights {
+        let d = &self.discover;
+        souk_domain::social::DiscoverWeights {
+            like: d.like,
+            comment: d.comment,
+            share: d.share,
+            save: d.save,
+            age_offset_hours: d.age_offset_hours,
+            gravity: d.gravity,
         }
     }
 

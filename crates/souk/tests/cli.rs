@@ -343,6 +343,18 @@ fn configuration_errors_name_the_key() {
             "max_body_bytes",
         ),
         (
+            "negative discover weight",
+            vec![("SOUK_DISCOVER__LIKE", "-1")],
+            None,
+            "discover.like",
+        ),
+        (
+            "zero age offset in file",
+            vec![],
+            Some("[discover]\nage_offset_hours = 0\n"),
+            "discover.age_offset_hours",
+        ),
+        (
             "unknown key in file",
             vec![],
             Some("colour = \"red\"\n"),

@@ -81,6 +81,27 @@ backend_tests! {
         assert_eq!(captions(&top), vec!["fresh 4", "fresh 3", "fresh 2", "fresh 1", "fresh 0"]);
     }
 
+    async fn discover_weights_come_from_configuration(backend) {
+        // Liked post first with the default weights; with likes weighted 0 the commented one wins.
+        for (like_weight, liked_first) in [(1.0, true), (0.0, false)] {
+            let app = TestApp::builder(backend)
+                .config(|c| c.discover.like = like_weight)
+                .start()
+                .await;
+            let author = app.user("author").await;
+            let liked = id(&app.create_post(&author.token, "liked", 1).await);
+            let commented = id(&app.create_post(&author.token, "commented", 1).await);
+            let fans = app.users("fan", 3).await;
+            for f in &fans {
+                post(&app, &f.token, &format!("/api/v1/posts/{liked}/like"), json!({})).await;
+            }
+            comment(&app, &fans[0].token, commented, "nice", None).await;
+            let got = ids(&get_ok(&app, None, "/api/v1/feed/discover").await);
+            let pos = |p: i64| got.iter().position(|x| *x == p).unwrap();
+            assert_eq!(pos(liked) < pos(commented), liked_first, "like weight {like_weight}: {got:?}");
+        }
+    }
+
     async fn discover_ranks_strangers_by_engagement(backend) {
         let app = TestApp::start(backend).await;
         let viewer = app.user("viewer").await;
