@@ -173,6 +173,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "주말엔 편하게, 그래도 예쁘게 #주말룩 #니트",
             "성수동 카페 나들이 ☕ #성수동 #데일리룩",
             "겨울 준비 완료 ❄️ 여러분 최애 컬러는? #겨울코디 #ootd",
+            "비 오는 날엔 포근한 니트가 최고 ☔ #데일리룩 #니트",
+            "이번 주 코디 총정리! 어떤 게 제일 좋아요? #ootd #코디",
         ],
     ),
     (
@@ -183,6 +185,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "공방에서 한 땀 한 땀 ✂️ #핸드메이드 #니트",
             "@mina_kim 님 착용샷 감사해요 💛 #데일리룩",
             "컬러 5종 재입고 완료 #재입고 #니트",
+            "니트 세탁법 꿀팁 🧺 울 전용 세제 필수! #니트 #꿀팁",
         ],
     ),
     (
@@ -193,6 +196,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "周末去花市，带回一整束好心情 #周末 #春季穿搭",
             "最近的护肤好物都在这张图里啦 #护肤 #好物分享",
             "上海的春天真的太短了 #上海 #春季穿搭",
+            "通勤穿搭也可以很温柔 #春季穿搭 #通勤",
+            "新买的花瓶，配一束郁金香 🌷 #好物分享",
         ],
     ),
     (
@@ -203,6 +208,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "一杯茶的时间，慢下来 🍵 #茶 #生活方式",
             "云南产地直发，每一饼都有批次编号 #普洱",
             "冬天适合熟普，暖胃 #茶 #冬天",
+            "白茶、绿茶、普洱，你最爱哪一款？ #茶 #普洱",
+            "茶山直播预告：周六下午三点 #茶",
         ],
     ),
     (
@@ -212,6 +219,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "週末市集挖到寶 ☕ #週末市集 #咖啡",
             "台北巷弄小咖啡館，拿鐵拉花好療癒 #台北 #咖啡",
             "@formosa_ceramics 的杯子拿來喝咖啡剛剛好 #手作",
+            "手作課初體驗，捏了一個歪歪的杯子 😆 #手作 #陶藝",
+            "雨天的台北也很美 #台北",
         ],
     ),
     (
@@ -222,6 +231,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "窯燒出爐 🔥 這批青瓷特別漂亮 #陶藝",
             "客製刻字服務開放中 #手作 #禮物",
             "工作室日常 #陶藝 #鶯歌",
+            "新品：霧面白瓷茶壺 #茶器 #手作",
         ],
     ),
     (
@@ -232,6 +242,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Glaze tests for the spring collection. Which one wins? #ceramics #pottery",
             "Every mug is thrown by hand in our Lisbon studio #handmade #lisbon",
             "Restock Friday 9am CET — set your alarms #ceramics",
+            "Behind the scenes: trimming 60 bowls in one afternoon #pottery #handmade",
+            "Customer photo from @kaito_tanaka — thank you! #ceramics",
         ],
     ),
     (
@@ -242,6 +254,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Tested 5 chef's knives so you don't have to. Winner in the next post #kitchengear",
             "Sunday brunch, nothing fancy #homecooking #brunch",
             "Plated on @alma_ceramics — the colours pop #homecooking",
+            "Cast iron care 101: season, wipe, repeat #kitchengear #homecooking",
+            "Five-ingredient weeknight pasta #homecooking",
         ],
     ),
     (
@@ -252,6 +266,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "주말 한정 무화과 캄파뉴 #빵스타그램",
             "단골 손님들께 감사의 마음을 담아 #빵집",
             "신메뉴 소금빵 출시! #소금빵 #빵스타그램",
+            "크리스마스 슈톨렌 예약 시작 🎄 #빵집 #연남동",
+            "오늘의 빵 라인업 🥖 #빵스타그램",
         ],
     ),
     (
@@ -261,6 +277,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "한강 10km 완주 🏃‍♀️ 새 러닝화 착화감 최고 #러닝 #운동화",
             "러닝화 3종 비교 리뷰 올렸어요 #러닝화 #리뷰",
             "새벽 러닝 크루 모집합니다 #러닝크루 #한강",
+            "러닝 후 스트레칭 루틴 공유해요 #러닝 #운동",
+            "가을 마라톤 D-30 🏅 #러닝",
         ],
     ),
     (
@@ -269,6 +287,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
         &[
             "성수동 카페 투어 3탄 ☕ #카페투어 #성수동",
             "@hana_bakery 소금빵이랑 아메리카노 조합 👍 #빵스타그램",
+            "연남동 골목 산책 #카페투어",
         ],
     ),
     (
@@ -279,6 +298,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "自家烘焙，每周二、五新鲜出炉 #咖啡豆 #成都",
             "拉花练习第 100 天 ☕ #咖啡",
             "店里新来的手冲壶，颜值满分 #手冲 #好物分享",
+            "冷萃上新，夏天就靠它了 #咖啡 #成都",
+            "咖啡豆怎么保存？三个小技巧 #咖啡豆 #好物分享",
         ],
     ),
     (
@@ -288,6 +309,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "成都的傍晚，霓虹刚亮 #城市夜景 #成都",
             "周末市集随手拍 #周末",
             "下班路上的晚霞，值得停下来 #城市夜景",
+            "成都的火锅和夜景，一个都不能少 #成都 #城市夜景",
         ],
     ),
     (
@@ -298,6 +320,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "婚禮佈置小角落 #婚禮 #花藝",
             "今日花材：芍藥與尤加利 #花藝 #台中",
             "客製花束歡迎私訊 #花束 #禮物",
+            "乾燥花圈工作坊，名額剩 3 位 #花藝 #手作",
+            "@yating_chen 謝謝你的支持 💐 #花束",
         ],
     ),
     (
@@ -308,6 +332,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "夜市滷味自己滷 #台式料理",
             "用 @formosa_ceramics 的盤子擺盤 #家常菜 #手作",
             "週末早午餐：蛋餅配豆漿 #早午餐",
+            "滷肉飯的祕訣是紅蔥酥 #台式料理 #家常菜",
         ],
     ),
     (
@@ -318,6 +343,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Yarn haul from the wool festival #knitting #yarn",
             "Work in progress, sleeve number two #knitting #wip",
             "Cosy season is here #knitwear #handmade",
+            "Finished object Friday! Harbour cardigan in oatmeal #knitting #knitwear",
+            "Which colourway should I knit next? #yarn #knitting",
         ],
     ),
     (
@@ -328,6 +355,8 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Staff pick of the week #sneakers",
             "Cleaning kit back in stock — keep them fresh #sneakers #sneakercare",
             "Shout-out to @jisoo_runs for the review! #running #sneakers",
+            "Sneaker cleaning clinic this Saturday, bring your dirtiest pair #sneakercare",
+            "Just landed: trail runners for the weekend #sneakers #running",
         ],
     ),
     (
@@ -337,6 +366,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Golden hour over the bridge #citywalks #sunset",
             "Found a new favourite coffee spot #coffee #citywalks",
             "Rainy city, neon reflections #citywalks",
+            "Sunday market haul #citywalks",
         ],
     ),
     (
@@ -346,6 +376,7 @@ const POSTS: &[(&str, Motif, &[&str])] = &[
             "Morning sencha, second steep is the best #tea",
             "Trying the puer from @chaye_tea — earthy and sweet #tea #puer",
             "Tea tasting flight this weekend #tea",
+            "Gongfu session with a new gaiwan from @formosa_ceramics #tea",
         ],
     ),
     (
