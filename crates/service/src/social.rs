@@ -541,8 +541,7 @@ impl SocialService {
         let originals = posts::by_ids(h.conn(), me, &original_ids).await?;
         let mut all_ids: Vec<i64> = records.iter().map(|p| p.id).collect();
         all_ids.extend(originals.iter().map(|p| p.id));
-        let images = posts::images_for(h.conn(), &all_ids).await?;
-        let marks = posts::viewer_marks(h.conn(), me, &all_ids).await?;
+        let (images, marks) = posts::images_and_marks(h.conn(), me, &all_ids).await?;
         drop(h);
         let build = |p: PostRecord| -> PostView {
             PostView {
