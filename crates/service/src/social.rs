@@ -764,8 +764,20 @@ impl SocialService {
         body: &str,
         parent_id: Option<i64>,
     ) -> ServiceResult<CommentView> {
+        self.add_comment_as_of(viewer, post_id, body, parent_id, Timestamp::now())
+            .await
+    }
+
+    /// [`Self::add_comment`] with an explicit time, for imported conversations (and demo data).
+    pub async fn add_comment_as_of(
+        &self,
+        viewer: &Viewer,
+        post_id: i64,
+        body: &str,
+        parent_id: Option<i64>,
+        now: Timestamp,
+    ) -> ServiceResult<CommentView> {
         let body = social::parse_comment(body)?;
-        let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
         let post = self.interactable(&mut tx, viewer, post_id).await?;
         let parent = match parent_id {

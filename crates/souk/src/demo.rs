@@ -527,11 +527,11 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
         let post = social
             .publish_as_of(v, (*caption).to_owned(), String::new(), uploads, at)
             .await?;
-        post_ids.push((post.post.id, v.user_id));
+        post_ids.push((post.post.id, v.user_id, at));
         report.posts += 1;
     }
     // Likes and comments from other demo accounts, in their own languages.
-    for (n, (post_id, author)) in post_ids.iter().enumerate() {
+    for (n, (post_id, author, posted_at)) in post_ids.iter().enumerate() {
         let mut comments = 0;
         for (i, (v, locale)) in created.iter().enumerate() {
             if v.user_id == *author {
@@ -542,8 +542,13 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
                 social.mark(v, *post_id, true, true).await?;
             }
             if roll < 8 && comments < 3 {
+                // Conversations follow the post by minutes to hours, never run ahead of now.
+                // Later commenters come later, so conversation order and times agree.
+                let after =
+                    600 + comments * 3_600 + (mix(*post_id as u64, 7 + i as u64) % 3_000) as i64;
+                let at = posted_at.plus_seconds(after).min(now);
                 social
-                    .add_comment(v, *post_id, comment_for(*locale, n + i), None)
+                    .add_comment_as_of(v, *post_id, comment_for(*locale, n + i), None, at)
                     .await?;
                 comments += 1;
             }
