@@ -3,7 +3,6 @@
 
 use crate::rate_limit::RateLimiter;
 use crate::secrets::{digest, random_token};
-use crate::session_cache::SessionCache;
 use crate::{ServiceError, ServiceResult, passwords};
 use souk_domain::account::{parse_bio, parse_website};
 use souk_domain::{
@@ -122,16 +121,11 @@ pub struct ProfilePatch {
 pub struct AccountService {
     db: Db,
     limiter: Arc<RateLimiter>,
-    sessions: Arc<SessionCache>,
 }
 
 impl AccountService {
-    pub fn new(db: Db, limiter: Arc<RateLimiter>, sessions: Arc<SessionCache>) -> Self {
-        Self {
-            db,
-            limiter,
-            sessions,
-        }
+    pub fn new(db: Db, limiter: Arc<RateLimiter>) -> Self {
+        Self { db, limiter }
     }
 
     pub fn rate_limiter(&self) -> &RateLimiter {
@@ -277,16 +271,12 @@ impl AccountService {
         if !token.starts_with("souk_") || token.len() > 100 {
             return Ok(None);
         }
-        let key = digest(token);
-        let now = Timestamp::now();
-        if let Some(v) = self.sessions.get(&key, now) {
-            return Ok(Some(v));
-        }
         let owner: Option<TokenOwner> = {
             let mut h = self.db.read().await?;
-            tokens::find_owner(h.conn(), &key).await?
+            tokens::find_owner(h.conn(), &digest(token)).await?
         };
         let Some(o) = owner else { return Ok(None) };
+        let now = Timestamp::now();
         if o.suspended || o.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
@@ -297,7 +287,7 @@ impl AccountService {
             tokens::touch(tx.conn(), o.token_id, now).await?;
             tx.commit().await?;
         }
-        let viewer = Viewer {
+        Ok(Some(Viewer {
             user_id: o.user_id,
             username: o.username,
             display_name: o.display_name,
@@ -306,9 +296,7 @@ impl AccountService {
             locale: o.locale.as_deref().and_then(Locale::from_tag),
             token_id: o.token_id,
             token_kind: o.token_kind,
-        };
-        self.sessions.put(key, viewer.clone(), o.expires_at);
-        Ok(Some(viewer))
+        }))
     }
 
     /// Ends the session the viewer is using.
@@ -316,7 +304,6 @@ impl AccountService {
         let mut tx = self.db.begin().await?;
         tokens::delete_owned(tx.conn(), viewer.user_id, viewer.token_id).await?;
         tx.commit().await?;
-        self.sessions.forget_token(viewer.token_id);
         Ok(())
     }
 
@@ -341,7 +328,6 @@ impl AccountService {
         accounts::set_password_hash(tx.conn(), viewer.user_id, &hash, Timestamp::now()).await?;
         tokens::delete_sessions_except(tx.conn(), viewer.user_id, Some(viewer.token_id)).await?;
         tx.commit().await?;
-        self.sessions.forget_user(viewer.user_id);
         tracing::info!(user_id = viewer.user_id, "password changed");
         Ok(())
     }
@@ -404,8 +390,6 @@ impl AccountService {
             .await?
             .ok_or(ServiceError::NotFound)?;
         tx.commit().await?;
-        // Cached sessions carry the display name, kind and language shown in every page header.
-        self.sessions.forget_user(viewer.user_id);
         Ok(user.into())
     }
 
@@ -491,7 +475,6 @@ impl AccountService {
         let mut tx = self.db.begin().await?;
         let deleted = tokens::delete_owned(tx.conn(), viewer.user_id, token_id).await?;
         tx.commit().await?;
-        self.sessions.forget_token(token_id);
         if deleted {
             Ok(())
         } else {

@@ -7,7 +7,6 @@ pub mod media;
 mod passwords;
 pub mod rate_limit;
 mod secrets;
-pub mod session_cache;
 pub mod social;
 
 pub use accounts::{AccountService, Viewer};
@@ -40,15 +39,9 @@ impl Services {
     pub fn new(db: Db, config: &ServiceConfig) -> ServiceResult<Self> {
         let limiter = Arc::new(RateLimiter::new(&config.rate_limits));
         let media = Arc::new(media::Media::new(config.media.clone())?);
-        let sessions = Arc::new(session_cache::SessionCache::default());
         Ok(Self {
-            accounts: AccountService::new(db.clone(), limiter, sessions.clone()),
-            social: social::SocialService::new(
-                db.clone(),
-                config.discover,
-                media.clone(),
-                sessions,
-            ),
+            accounts: AccountService::new(db.clone(), limiter),
+            social: social::SocialService::new(db.clone(), config.discover, media.clone()),
             media,
             db,
         })

@@ -131,8 +131,6 @@ pub struct SocialService {
     db: Db,
     weights: DiscoverWeights,
     media: Arc<Media>,
-    /// Suspending an account must end its cached sessions at once.
-    sessions: Arc<crate::session_cache::SessionCache>,
 }
 
 /// An uploaded photo before processing.
@@ -160,18 +158,8 @@ fn viewer_id(v: Option<&Viewer>) -> i64 {
 }
 
 impl SocialService {
-    pub fn new(
-        db: Db,
-        weights: DiscoverWeights,
-        media: Arc<Media>,
-        sessions: Arc<crate::session_cache::SessionCache>,
-    ) -> Self {
-        Self {
-            db,
-            weights,
-            media,
-            sessions,
-        }
+    pub fn new(db: Db, weights: DiscoverWeights, media: Arc<Media>) -> Self {
+        Self { db, weights, media }
     }
 
     /// Creates a post from uploaded photos: the text is checked before any image work, every photo goes
@@ -1237,7 +1225,6 @@ impl SocialService {
         let (kind, target) = reports::target(tx.conn(), report_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let mut suspended = None;
         let resolution = match (action, kind.as_str()) {
             ("dismiss", _) => "dismissed",
             ("remove", "post") => {
@@ -1265,7 +1252,6 @@ impl SocialService {
                     ));
                 }
                 accounts::set_suspended(tx.conn(), user, Some(now)).await?;
-                suspended = Some(user);
                 "suspended"
             }
             _ => {
@@ -1278,9 +1264,6 @@ impl SocialService {
         };
         reports::resolve(tx.conn(), &kind, target, resolution, now).await?;
         tx.commit().await?;
-        if let Some(user) = suspended {
-            self.sessions.forget_user(user);
-        }
         Ok(())
     }
 }
