@@ -106,6 +106,8 @@ pub async fn by_ids(c: Conn<'_>, viewer: i64, ids: &[i64]) -> StoreResult<Vec<Po
 
 /// The home feed: the viewer's own posts and those of accounts they follow, newest first, ids below the
 /// cursor. Ids only grow, so paging never repeats or skips a post when new ones arrive meanwhile.
+/// The follow test is a correlated EXISTS so SQLite walks posts newest-first and stops at the page size
+/// instead of collecting and sorting every followed post (an IN list plans as a temp-B-tree sort).
 pub async fn home(
     c: Conn<'_>,
     viewer: i64,
@@ -113,7 +115,7 @@ pub async fn home(
     limit: i64,
 ) -> StoreResult<Vec<PostRecord>> {
     let sql = format!(
-        "{SELECT} WHERE (p.author_id = $1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)) \
+        "{SELECT} WHERE (p.author_id = $1 OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.author_id)) \
          AND p.id < $2 AND {VISIBLE} ORDER BY p.id DESC LIMIT $3"
     );
     fetch(c, sql, &[viewer, before, limit], None).await
