@@ -31,6 +31,8 @@ fn image_error(index: usize, e: MediaError) -> ServiceError {
 }
 
 pub const PAGE_MAX: i64 = 50;
+/// Profile photos are shown at most ~100 px wide; the stored key is the smallest image at least this wide.
+pub const AVATAR_WIDTH: u32 = 320;
 pub const PAGE_DEFAULT: i64 = 20;
 /// Discover ranks the most recent posts of this window.
 const DISCOVER_WINDOW_DAYS: i64 = 30;
@@ -264,7 +266,10 @@ impl SocialService {
         accounts::set_avatar(
             tx.conn(),
             viewer.user_id,
-            stored.as_ref().map(|s| s.original_key()).as_deref(),
+            stored
+                .as_ref()
+                .map(|s| s.key_for_width(AVATAR_WIDTH))
+                .as_deref(),
         )
         .await?;
         tx.commit().await?;

@@ -74,10 +74,12 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["content-type"], "image/jpeg");
 
-        let (status, profile) = upload_avatar(&app, &u.token, jpeg(2, 400, 400)).await;
+        // Smaller than the avatar display size: served at its own size.
+        let (status, profile) = upload_avatar(&app, &u.token, jpeg(2, 120, 120)).await;
         assert_eq!(status, StatusCode::OK);
         let second = profile["avatar_url"].as_str().unwrap().to_owned();
         assert_ne!(first, second);
+        assert_eq!(app.get(&second).await.status(), StatusCode::OK);
         // The replaced photo's files are gone.
         assert_eq!(app.get(&first).await.status(), StatusCode::NOT_FOUND);
 

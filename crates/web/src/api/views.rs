@@ -67,9 +67,9 @@ impl From<&ImageRecord> for ImageJson {
     }
 }
 
-/// A profile photo at the small display size (avatars are shown at most ~100 px wide).
+/// A profile photo: the stored key already names the display-sized image (see `AVATAR_WIDTH`).
 pub fn avatar_url(key: &str) -> String {
-    image_url(key, 320, 320)
+    format!("/media/{key}")
 }
 
 #[derive(Serialize, ToSchema)]
