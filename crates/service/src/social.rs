@@ -31,6 +31,17 @@ fn image_error(index: usize, e: MediaError) -> ServiceError {
 }
 
 pub const PAGE_MAX: i64 = 50;
+/// Reasons a report may give, in the order forms list them.
+pub const REPORT_REASONS: [&str; 8] = [
+    "spam",
+    "scam",
+    "harassment",
+    "hate",
+    "nudity",
+    "violence",
+    "counterfeit",
+    "other",
+];
 /// Profile photos are shown at most ~100 px wide; the stored key is the smallest image at least this wide.
 pub const AVATAR_WIDTH: u32 = 320;
 pub const PAGE_DEFAULT: i64 = 20;
@@ -1113,21 +1124,11 @@ impl SocialService {
         reason: &str,
         note: &str,
     ) -> ServiceResult<i64> {
-        const REASONS: &[&str] = &[
-            "spam",
-            "scam",
-            "harassment",
-            "hate",
-            "nudity",
-            "violence",
-            "counterfeit",
-            "other",
-        ];
-        if !REASONS.contains(&reason) {
+        if !REPORT_REASONS.contains(&reason) {
             return Err(ServiceError::field(
                 "reason",
                 "report_reason_invalid",
-                format!("Reason must be one of {}.", REASONS.join(", ")),
+                format!("Reason must be one of {}.", REPORT_REASONS.join(", ")),
             ));
         }
         if note.chars().count() > 1000 {

@@ -13,17 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use souk_service::ServiceError;
 
-/// The reasons the service accepts, in the order the form lists them.
-const REASONS: [&str; 8] = [
-    "spam",
-    "scam",
-    "harassment",
-    "hate",
-    "nudity",
-    "violence",
-    "counterfeit",
-    "other",
-];
+use souk_service::social::REPORT_REASONS as REASONS;
 
 #[derive(Deserialize, Default)]
 pub struct ReportQuery {
