@@ -105,6 +105,7 @@ pub struct Session {
     pub token: String,
     pub expires_at: Timestamp,
     pub viewer: Viewer,
+    pub profile: Profile,
 }
 
 #[derive(Debug, Default)]
@@ -221,19 +222,21 @@ impl AccountService {
         }
         let expires_at = Timestamp::now().plus_seconds(SESSION_DAYS * 86_400);
         let (record, token) = self.issue(user.id, kind, "", Some(expires_at)).await?;
+        let account = Account::from(user);
         Ok(Session {
             token,
             expires_at,
             viewer: Viewer {
-                user_id: user.id,
-                username: user.username,
-                display_name: user.display_name,
-                kind: user.kind,
-                role: user.role,
-                locale: user.locale.as_deref().and_then(Locale::from_tag),
+                user_id: account.profile.id,
+                username: account.profile.username.clone(),
+                display_name: account.profile.display_name.clone(),
+                kind: account.profile.kind,
+                role: account.role,
+                locale: account.locale,
                 token_id: record.id,
                 token_kind: kind,
             },
+            profile: account.profile,
         })
     }
 
@@ -404,16 +407,6 @@ impl AccountService {
             .ok_or(ServiceError::NotFound)
     }
 
-    /// Public profile by username, any case. Suspended accounts are hidden.
-    pub async fn profile(&self, username: &str) -> ServiceResult<Profile> {
-        let mut h = self.db.read().await?;
-        let user = accounts::find_by_username(h.conn(), &username.trim().to_ascii_lowercase())
-            .await?
-            .filter(|u| u.suspended_at.is_none())
-            .ok_or(ServiceError::NotFound)?;
-        Ok(Account::from(user).profile)
-    }
-
     pub async fn recent_profiles(&self, limit: i64) -> ServiceResult<Vec<Profile>> {
         let mut h = self.db.read().await?;
         let users = accounts::list_recent(h.conn(), limit.clamp(1, 100)).await?;
@@ -421,11 +414,6 @@ impl AccountService {
             .into_iter()
             .map(|u| Account::from(u).profile)
             .collect())
-    }
-
-    pub async fn count_users(&self) -> ServiceResult<i64> {
-        let mut h = self.db.read().await?;
-        Ok(accounts::count(h.conn()).await?)
     }
 
     /// Creates a personal access token; the secret is returned once.

@@ -140,11 +140,6 @@ fn const_format_select(tail: &str) -> String {
     format!("SELECT {COLUMNS} FROM users {tail}")
 }
 
-pub async fn count(c: Conn<'_>) -> StoreResult<i64> {
-    let n: i64 = on_conn!(c, c => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *c).await)?;
-    Ok(n)
-}
-
 pub struct ProfileUpdate<'a> {
     pub display_name: Option<&'a str>,
     pub bio: Option<&'a str>,

@@ -253,7 +253,11 @@ async fn patch_user(
     Path(username): Path<String>,
     ApiJson(req): ApiJson<ProfilePatchRequest>,
 ) -> ApiResult<axum::Json<AccountJson>> {
-    let profile = state.services.accounts.profile(&username).await?;
+    let profile = state
+        .services
+        .social
+        .profile(Some(&viewer), &username)
+        .await?;
     if profile.id != viewer.user_id {
         return Err(souk_service::ServiceError::Forbidden.into());
     }

@@ -61,17 +61,12 @@ async fn create_session(
             ip,
         )
         .await?;
-    let user = state
-        .services
-        .accounts
-        .profile(&session.viewer.username)
-        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(SessionJson {
             token: session.token,
             expires_at: session.expires_at.to_rfc3339(),
-            user: ProfileJson::from(&user),
+            user: ProfileJson::from(&session.profile),
         }),
     ))
 }
