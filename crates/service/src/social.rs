@@ -166,6 +166,24 @@ fn parse_cursor(cursor: Option<&str>, default: i64) -> ServiceResult<i64> {
     }
 }
 
+/// Pages are fetched one row long: an extra row means there is a next page, whose cursor is taken from
+/// the last row kept.
+fn split_page<T>(
+    mut rows: Vec<T>,
+    n: i64,
+    cursor_of: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let keep = usize::try_from(n).unwrap_or(0);
+    let more = rows.len() > keep;
+    rows.truncate(keep);
+    let next = if more {
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    (rows, next)
+}
+
 fn viewer_id(v: Option<&Viewer>) -> i64 {
     v.map(|v| v.user_id).unwrap_or(0)
 }
@@ -449,8 +467,7 @@ impl SocialService {
         let n = limit(requested);
         let mut h = self.db.read().await?;
         let rows = follows::list(h.conn(), owner.id, followers, before, n + 1).await?;
-        let has_more = rows.len() as i64 > n;
-        let rows: Vec<(i64, i64)> = rows.into_iter().take(n as usize).collect();
+        let (rows, next_cursor) = split_page(rows, n, |(id, t)| format!("{t}_{id}"));
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let users = accounts::by_ids(h.conn(), &ids).await?;
         drop(h);
@@ -479,11 +496,6 @@ impl SocialService {
                 blocked_by_me: false,
             })
             .collect();
-        let next_cursor = if has_more {
-            rows.last().map(|(id, t)| format!("{t}_{id}"))
-        } else {
-            None
-        };
         Ok(Page { items, next_cursor })
     }
 
@@ -754,13 +766,9 @@ impl SocialService {
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
         let rows = comments::for_post(h.conn(), me, post_id, after, n + 1).await?;
-        let has_more = rows.len() as i64 > n;
-        let rows: Vec<CommentRecord> = rows.into_iter().take(n as usize).collect();
+        let (rows, next_cursor) = split_page(rows, n, |c| c.id.to_string());
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let liked = comments::liked_by(h.conn(), me, &ids).await?;
-        let next_cursor = has_more
-            .then(|| rows.last().map(|c| c.id.to_string()))
-            .flatten();
         let items = rows
             .into_iter()
             .map(|c| CommentView {
@@ -918,22 +926,6 @@ impl SocialService {
         Ok(comment.like_count + delta)
     }
 
-    fn page(
-        &self,
-        records: Vec<PostRecord>,
-        n: i64,
-        cursor_of: impl Fn(&PostRecord) -> String,
-    ) -> (Vec<PostRecord>, Option<String>) {
-        let has_more = records.len() as i64 > n;
-        let records: Vec<PostRecord> = records.into_iter().take(n as usize).collect();
-        let next = if has_more {
-            records.last().map(&cursor_of)
-        } else {
-            None
-        };
-        (records, next)
-    }
-
     pub async fn home_feed(
         &self,
         viewer: &Viewer,
@@ -945,7 +937,7 @@ impl SocialService {
         let mut h = self.db.read().await?;
         let rows = posts::home(h.conn(), viewer.user_id, before, n + 1).await?;
         drop(h);
-        let (rows, next_cursor) = self.page(rows, n, |p| p.id.to_string());
+        let (rows, next_cursor) = split_page(rows, n, |p| p.id.to_string());
         Ok(Page {
             items: self.assemble(Some(viewer), rows).await?,
             next_cursor,
@@ -1006,7 +998,7 @@ impl SocialService {
         let mut h = self.db.read().await?;
         let rows = posts::by_author(h.conn(), viewer_id(viewer), owner.id, before, n + 1).await?;
         drop(h);
-        let (rows, next_cursor) = self.page(rows, n, |p| p.id.to_string());
+        let (rows, next_cursor) = split_page(rows, n, |p| p.id.to_string());
         Ok(Page {
             items: self.assemble(viewer, rows).await?,
             next_cursor,
@@ -1033,14 +1025,12 @@ impl SocialService {
             TagSort::Newest => {
                 let before = parse_cursor(cursor, i64::MAX)?;
                 let rows = posts::by_hashtag(h.conn(), me, &key, before, n + 1).await?;
-                self.page(rows, n, |p| p.id.to_string())
+                split_page(rows, n, |p| p.id.to_string())
             }
             TagSort::Top => {
                 let offset = parse_cursor(cursor, 0)?;
                 let rows = posts::top_by_hashtag(h.conn(), me, &key, offset, n + 1).await?;
-                let more = rows.len() as i64 > n;
-                let rows: Vec<PostRecord> = rows.into_iter().take(n as usize).collect();
-                (rows, more.then(|| (offset + n).to_string()))
+                split_page(rows, n, |_| (offset + n).to_string())
             }
         };
         drop(h);
@@ -1070,11 +1060,10 @@ impl SocialService {
         let mut h = self.db.read().await?;
         let rows = posts::saved_by(h.conn(), viewer.user_id, offset, n + 1).await?;
         drop(h);
-        let more = rows.len() as i64 > n;
-        let rows: Vec<PostRecord> = rows.into_iter().take(n as usize).collect();
+        let (rows, next_cursor) = split_page(rows, n, |_| (offset + n).to_string());
         Ok(Page {
             items: self.assemble(Some(viewer), rows).await?,
-            next_cursor: more.then(|| (offset + n).to_string()),
+            next_cursor,
         })
     }
 
@@ -1090,13 +1079,7 @@ impl SocialService {
         let mut h = self.db.read().await?;
         let rows = notifications::list(h.conn(), viewer.user_id, before, n + 1).await?;
         drop(h);
-        let has_more = rows.len() as i64 > n;
-        let rows: Vec<NotificationRecord> = rows.into_iter().take(n as usize).collect();
-        let next_cursor = if has_more {
-            rows.last().map(|r| r.id.to_string())
-        } else {
-            None
-        };
+        let (rows, next_cursor) = split_page(rows, n, |r| r.id.to_string());
         Ok(Page {
             items: group_notifications(rows),
             next_cursor,
