@@ -22,6 +22,7 @@ macro_rules! migrations {
 migrations! {
     1 => "0001_accounts",
     2 => "0002_social",
+    3 => "0003_commerce",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
