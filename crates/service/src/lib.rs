@@ -2,6 +2,16 @@
 //! they know nothing about HTTP.
 
 pub mod accounts;
+pub mod cart;
+pub mod catalog;
+pub mod checkout;
+pub mod idempotency;
+pub mod ledger;
+pub mod mail;
+pub mod orders;
+pub mod payments;
+pub mod refunds;
+pub mod shops;
 mod error;
 pub mod media;
 mod passwords;
@@ -25,6 +35,16 @@ pub struct Services {
     pub social: social::SocialService,
     /// Image uploads: storage, the processing pipeline and its limits.
     pub media: Arc<media::Media>,
+    pub shops: shops::ShopService,
+    pub catalog: catalog::CatalogService,
+    pub cart: cart::CartService,
+    pub checkout: checkout::CheckoutService,
+    pub orders: orders::OrderService,
+    pub idempotency: idempotency::IdempotencyService,
+    pub payments: payments::PaymentService,
+    pub refunds: refunds::RefundService,
+    pub ledger: ledger::LedgerService,
+    pub mail: mail::MailService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -32,6 +52,33 @@ pub struct ServiceConfig {
     pub rate_limits: RateLimitConfig,
     pub discover: souk_domain::social::DiscoverWeights,
     pub media: media::MediaConfig,
+    pub commerce: CommerceConfig,
+}
+
+/// Settings for selling: fees, how long checkout holds stock, payment and mail options.
+#[derive(Debug, Clone)]
+pub struct CommerceConfig {
+    /// Souk's fee on each payment in basis points (1 % = 100), booked to `platform_fees` in the ledger.
+    pub platform_fee_bps: i64,
+    /// How long a pending (unpaid) order holds its stock before the release job cancels it.
+    pub reservation_secs: i64,
+    /// Shared secret the test payment provider signs its webhooks with.
+    pub test_webhook_secret: String,
+    /// Outgoing mail: the From address, and the folder development mail is written to.
+    pub mail_from: String,
+    pub mail_dir: std::path::PathBuf,
+}
+
+impl Default for CommerceConfig {
+    fn default() -> Self {
+        Self {
+            platform_fee_bps: 0,
+            reservation_secs: 15 * 60,
+            test_webhook_secret: "souk-test-webhook-secret".into(),
+            mail_from: "Souk <no-reply@souk.localhost>".into(),
+            mail_dir: std::path::PathBuf::from("souk-data/mail"),
+        }
+    }
 }
 
 impl Services {
@@ -43,6 +90,16 @@ impl Services {
             accounts: AccountService::new(db.clone(), limiter),
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
             media,
+            shops: shops::ShopService::new(db.clone()),
+            catalog: catalog::CatalogService::new(db.clone()),
+            cart: cart::CartService::new(db.clone()),
+            checkout: checkout::CheckoutService::new(db.clone()),
+            orders: orders::OrderService::new(db.clone()),
+            idempotency: idempotency::IdempotencyService::new(db.clone()),
+            payments: payments::PaymentService::new(db.clone()),
+            refunds: refunds::RefundService::new(db.clone()),
+            ledger: ledger::LedgerService::new(db.clone()),
+            mail: mail::MailService::new(db.clone()),
             db,
         })
     }

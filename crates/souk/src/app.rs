@@ -45,6 +45,7 @@ impl App {
                 rate_limits: config.rate_limits(),
                 discover: config.discover(),
                 media: config.media(),
+                commerce: config.commerce(),
             },
         )
         .context("cannot open the media store")?;

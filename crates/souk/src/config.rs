@@ -81,6 +81,35 @@ impl Default for DiscoverSettings {
     }
 }
 
+/// Selling: Souk's fee, how long an unpaid order holds stock, payment and mail settings (`[commerce]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommerceSettings {
+    /// Platform fee on each payment, in basis points (1 % = 100).
+    pub platform_fee_bps: i64,
+    /// Minutes a pending (unpaid) order holds its stock before it is cancelled.
+    pub reservation_minutes: i64,
+    /// Secret the offline test payment provider signs its webhooks with.
+    pub test_webhook_secret: String,
+    /// From address of order e-mails.
+    pub mail_from: String,
+    /// Folder development mail is written to; empty means `<data_dir>/mail`.
+    pub mail_dir: PathBuf,
+}
+
+impl Default for CommerceSettings {
+    fn default() -> Self {
+        let d = souk_service::CommerceConfig::default();
+        Self {
+            platform_fee_bps: d.platform_fee_bps,
+            reservation_minutes: d.reservation_secs / 60,
+            test_webhook_secret: d.test_webhook_secret,
+            mail_from: d.mail_from,
+            mail_dir: PathBuf::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -111,6 +140,7 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Largest accepted image in pixels (width × height), checked before decoding.
     pub max_image_pixels: u64,
+    pub commerce: CommerceSettings,
 }
 
 impl Default for Config {
@@ -132,6 +162,7 @@ impl Default for Config {
             media_dir: PathBuf::new(),
             max_upload_bytes: MediaConfig::default().max_upload_bytes,
             max_image_pixels: MediaConfig::default().max_image_pixels,
+            commerce: CommerceSettings::default(),
         }
     }
 }
@@ -166,6 +197,7 @@ const ENV_KEYS: &[&str] = &[
     "media_dir",
     "max_upload_bytes",
     "max_image_pixels",
+    "commerce",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +285,16 @@ impl Config {
                 "invalid value for key `max_upload_bytes`: must be at least 1024".into(),
             ));
         }
+        if !(0..=5000).contains(&self.commerce.platform_fee_bps) {
+            return Err(ConfigError(
+                "invalid value for key `commerce.platform_fee_bps`: must be 0 to 5000".into(),
+            ));
+        }
+        if self.commerce.reservation_minutes < 1 {
+            return Err(ConfigError(
+                "invalid value for key `commerce.reservation_minutes`: must be at least 1".into(),
+            ));
+        }
         if self.max_image_pixels < 10_000 {
             return Err(ConfigError(
                 "invalid value for key `max_image_pixels`: must be at least 10000".into(),
@@ -282,6 +324,21 @@ impl Config {
             self.data_dir.join("media")
         } else {
             self.media_dir.clone()
+        }
+    }
+
+    pub fn commerce(&self) -> souk_service::CommerceConfig {
+        let c = &self.commerce;
+        souk_service::CommerceConfig {
+            platform_fee_bps: c.platform_fee_bps,
+            reservation_secs: c.reservation_minutes * 60,
+            test_webhook_secret: c.test_webhook_secret.clone(),
+            mail_from: c.mail_from.clone(),
+            mail_dir: if c.mail_dir.as_os_str().is_empty() {
+                self.data_dir.join("mail")
+            } else {
+                c.mail_dir.clone()
+            },
         }
     }
 

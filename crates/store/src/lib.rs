@@ -8,6 +8,18 @@ mod error;
 mod migrations;
 
 pub mod accounts;
+pub mod shops;
+pub mod products;
+pub mod collections;
+pub mod carts;
+pub mod regions;
+pub mod inventory;
+pub mod orders;
+pub mod idempotency;
+pub mod payments;
+pub mod refunds;
+pub mod ledger;
+pub mod mail;
 pub mod comments;
 pub mod follows;
 pub mod notifications;

@@ -1,6 +1,14 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
+mod cart;
+mod checkout;
+mod ledger;
+mod orders;
+mod payments;
+mod products;
+mod refunds;
+mod shops;
 mod feeds;
 mod moderation;
 mod notifications;
@@ -41,6 +49,14 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "feeds", description = "Home, Discover, hashtags and saved posts"),
         (name = "notifications", description = "Notifications"),
         (name = "moderation", description = "Reports and the operator's queue"),
+        (name = "shops", description = "Shops, branding and staff"),
+        (name = "products", description = "Products, variants and collections"),
+        (name = "cart", description = "The shopper's cart"),
+        (name = "checkout", description = "Checkout, shipping regions and taxes"),
+        (name = "orders", description = "Orders and their status"),
+        (name = "payments", description = "Payments and provider webhooks"),
+        (name = "refunds", description = "Refunds"),
+        (name = "ledger", description = "The double-entry ledger"),
         (name = "ops", description = "Health and readiness"),
     ),
 )]
@@ -74,6 +90,14 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(feeds::routes())
         .merge(notifications::routes())
         .merge(moderation::routes())
+        .merge(shops::routes())
+        .merge(products::routes())
+        .merge(cart::routes())
+        .merge(checkout::routes())
+        .merge(orders::routes())
+        .merge(payments::routes())
+        .merge(refunds::routes())
+        .merge(ledger::routes())
         .merge(ops::documented_routes())
 }
 

@@ -2,6 +2,13 @@
 
 mod admin;
 mod auth;
+mod cart;
+mod checkout;
+mod commerce_admin;
+mod merchant;
+mod orders;
+mod products;
+mod shops;
 mod feed;
 mod home;
 mod notifications;
@@ -78,6 +85,13 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .merge(shops::routes())
+        .merge(products::routes())
+        .merge(cart::routes())
+        .merge(checkout::routes())
+        .merge(orders::routes())
+        .merge(merchant::routes())
+        .merge(commerce_admin::routes())
         .fallback(not_found)
         .with_state(state)
 }

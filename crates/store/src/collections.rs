@@ -1,0 +1,4 @@
+//! Collections: manual lists and rule-based product groups.
+
+#[allow(unused_imports)]
+use crate::{Conn, StoreResult, on_conn};

@@ -1,0 +1,4 @@
+//! Orders, order lines and the order event log.
+
+#[allow(unused_imports)]
+use crate::{Conn, StoreResult, on_conn};

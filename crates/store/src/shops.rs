@@ -1,0 +1,4 @@
+//! Shops, their staff, and branding (owned by the shops/catalog work).
+
+#[allow(unused_imports)]
+use crate::{Conn, StoreResult, on_conn};

@@ -1,0 +1,8 @@
+//! Cart API.
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}

@@ -1,0 +1,8 @@
+//! Checkout API: the three checkout modes and shipping regions.
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}

@@ -1,0 +1,8 @@
+//! The cart page.
+
+use crate::state::AppState;
+use axum::Router;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,8 @@
+//! Checkout pages and shipping-region settings.
+
+use crate::state::AppState;
+use axum::Router;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+}
