@@ -102,7 +102,9 @@ impl ShopFont {
         match self {
             ShopFont::System => "system-ui, -apple-system, \"Segoe UI\", sans-serif",
             ShopFont::Serif => "Georgia, \"Noto Serif CJK SC\", \"Times New Roman\", serif",
-            ShopFont::Rounded => "ui-rounded, \"Hiragino Maru Gothic ProN\", \"Arial Rounded MT Bold\", sans-serif",
+            ShopFont::Rounded => {
+                "ui-rounded, \"Hiragino Maru Gothic ProN\", \"Arial Rounded MT Bold\", sans-serif"
+            }
             ShopFont::Mono => "ui-monospace, \"SFMono-Regular\", Menlo, monospace",
         }
     }
@@ -237,7 +239,11 @@ impl Color {
     pub fn parse(s: &str, field: &'static str) -> Result<Color, FieldError> {
         let t = s.trim().trim_start_matches('#');
         let bytes = (t.len() == 6)
-            .then(|| hex_byte(&t[0..2]).zip(hex_byte(&t[2..4])).zip(hex_byte(&t[4..6])))
+            .then(|| {
+                hex_byte(&t[0..2])
+                    .zip(hex_byte(&t[2..4]))
+                    .zip(hex_byte(&t[4..6]))
+            })
             .flatten();
         match bytes {
             Some(((r, g), b)) => Ok(Color([r, g, b])),
@@ -342,8 +348,14 @@ mod tests {
     fn handles_and_skus() {
         assert_eq!(ShopHandle::parse("Seoul-Glow").unwrap().key(), "seoul-glow");
         assert_eq!(ShopHandle::parse("ab").unwrap_err().code, "invalid_length");
-        assert_eq!(ShopHandle::parse("-abc").unwrap_err().code, "invalid_characters");
-        assert_eq!(ShopHandle::parse("商店店").unwrap_err().code, "invalid_characters");
+        assert_eq!(
+            ShopHandle::parse("-abc").unwrap_err().code,
+            "invalid_characters"
+        );
+        assert_eq!(
+            ShopHandle::parse("商店店").unwrap_err().code,
+            "invalid_characters"
+        );
         assert_eq!(Sku::parse(" TEE-RED-M ").unwrap().as_str(), "TEE-RED-M");
         assert_eq!(Sku::parse("A B").unwrap_err().code, "invalid_characters");
         assert_eq!(Sku::parse("").unwrap_err().code, "invalid_length");
@@ -355,7 +367,9 @@ mod tests {
             assert_eq!(Availability::parse(a.as_str(), "availability").unwrap(), *a);
         }
         assert_eq!(
-            Availability::parse("in stock", "availability").unwrap_err().code,
+            Availability::parse("in stock", "availability")
+                .unwrap_err()
+                .code,
             "invalid_choice"
         );
         assert!(!Availability::Discontinued.purchasable());
@@ -367,11 +381,20 @@ mod tests {
         let black = Color::parse("000000", "c").unwrap();
         assert!((white.contrast(black) - 21.0).abs() < 0.01);
         let yellow = Color::parse("#ffeb3b", "c").unwrap();
-        assert_eq!(check_palette(yellow, white).unwrap_err().code, "low_contrast");
+        assert_eq!(
+            check_palette(yellow, white).unwrap_err().code,
+            "low_contrast"
+        );
         let navy = Color::parse("#1f3a93", "c").unwrap();
         assert!(check_palette(navy, white).is_ok());
-        assert_eq!(Color::parse("#12345", "c").unwrap_err().code, "invalid_color");
-        assert_eq!(Color::parse("#gggggg", "c").unwrap_err().code, "invalid_color");
+        assert_eq!(
+            Color::parse("#12345", "c").unwrap_err().code,
+            "invalid_color"
+        );
+        assert_eq!(
+            Color::parse("#gggggg", "c").unwrap_err().code,
+            "invalid_color"
+        );
         assert_eq!(navy.to_hex(), "#1f3a93");
     }
 }

@@ -19,9 +19,7 @@ impl Currency {
         let code = code.trim();
         let upper = code.to_ascii_uppercase();
         match iso_currency::Currency::from_code(&upper) {
-            Some(c) if c.exponent().is_some() && !c.is_fund() && !c.is_special() => {
-                Ok(Currency(c))
-            }
+            Some(c) if c.exponent().is_some() && !c.is_fund() && !c.is_special() => Ok(Currency(c)),
             _ => Err(FieldError::new(
                 "currency",
                 "invalid_currency",
@@ -137,7 +135,7 @@ fn decimal(amount: i64, currency: Currency, group: bool) -> String {
         let bytes = whole_s.as_bytes();
         let mut out = String::with_capacity(bytes.len() + bytes.len() / 3);
         for (i, ch) in bytes.iter().enumerate() {
-            if i > 0 && (bytes.len() - i) % 3 == 0 {
+            if i > 0 && (bytes.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(char::from(*ch));
@@ -179,9 +177,7 @@ fn parse_minor(text: &str, currency: Currency, field: &'static str) -> Result<i6
     // European "12,99" would otherwise silently become 1299.
     let digits: String = if whole.contains(',') {
         let groups: Vec<&str> = whole.split(',').collect();
-        let first_ok = groups
-            .first()
-            .is_some_and(|g| (1..=3).contains(&g.len()));
+        let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
         if !first_ok || groups[1..].iter().any(|g| g.len() != 3) {
             return Err(invalid());
         }
@@ -194,7 +190,9 @@ fn parse_minor(text: &str, currency: Currency, field: &'static str) -> Result<i6
     }
     let exp = currency.exponent();
     let frac_digits = frac.unwrap_or("");
-    if frac.is_some() && (frac_digits.is_empty() || !frac_digits.bytes().all(|b| b.is_ascii_digit())) {
+    if frac.is_some()
+        && (frac_digits.is_empty() || !frac_digits.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(invalid());
     }
     let significant = frac_digits.trim_end_matches('0');
@@ -219,11 +217,20 @@ fn parse_minor(text: &str, currency: Currency, field: &'static str) -> Result<i6
     let whole_n: i64 = digits
         .trim_start_matches('0')
         .parse::<i64>()
-        .or_else(|_| if digits.trim_start_matches('0').is_empty() { Ok(0) } else { Err(()) })
+        .or_else(|_| {
+            if digits.trim_start_matches('0').is_empty() {
+                Ok(0)
+            } else {
+                Err(())
+            }
+        })
         .map_err(|_| too_large())?;
     let mut frac_n: i64 = 0;
     for i in 0..exp as usize {
-        let d = significant.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
+        let d = significant
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| i64::from(b - b'0'));
         frac_n = frac_n * 10 + d;
     }
     let minor = whole_n
@@ -241,7 +248,11 @@ pub fn apply_bps(amount_minor: i64, bps: i64) -> i64 {
     let p = i128::from(amount_minor) * i128::from(bps);
     let q = p / 10_000;
     let r = p % 10_000;
-    let rounded = if r.abs() * 2 >= 10_000 { q + p.signum() } else { q };
+    let rounded = if r.abs() * 2 >= 10_000 {
+        q + p.signum()
+    } else {
+        q
+    };
     i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
@@ -260,17 +271,37 @@ mod tests {
         assert_eq!(Money::parse("12.5", usd, "p").unwrap().amount_minor, 1250);
         assert_eq!(Money::parse("12", usd, "p").unwrap().amount_minor, 1200);
         assert_eq!(Money::parse("0.10", usd, "p").unwrap().amount_minor, 10);
-        assert_eq!(Money::parse("1,299.00", usd, "p").unwrap().amount_minor, 129_900);
+        assert_eq!(
+            Money::parse("1,299.00", usd, "p").unwrap().amount_minor,
+            129_900
+        );
         assert_eq!(Money::parse("0.29", usd, "p").unwrap().amount_minor, 29);
         assert_eq!(Money::parse("12.500", usd, "p").unwrap().amount_minor, 1250);
-        assert_eq!(Money::parse("12.505", usd, "p").unwrap_err().code, "too_many_decimals");
-        assert_eq!(Money::parse("12,99", usd, "p").unwrap_err().code, "invalid_amount");
-        assert_eq!(Money::parse("-1", usd, "p").unwrap_err().code, "negative_amount");
-        assert_eq!(Money::parse("1e3", usd, "p").unwrap_err().code, "invalid_amount");
-        assert_eq!(Money::parse("12.", usd, "p").unwrap_err().code, "invalid_amount");
+        assert_eq!(
+            Money::parse("12.505", usd, "p").unwrap_err().code,
+            "too_many_decimals"
+        );
+        assert_eq!(
+            Money::parse("12,99", usd, "p").unwrap_err().code,
+            "invalid_amount"
+        );
+        assert_eq!(
+            Money::parse("-1", usd, "p").unwrap_err().code,
+            "negative_amount"
+        );
+        assert_eq!(
+            Money::parse("1e3", usd, "p").unwrap_err().code,
+            "invalid_amount"
+        );
+        assert_eq!(
+            Money::parse("12.", usd, "p").unwrap_err().code,
+            "invalid_amount"
+        );
         assert_eq!(Money::parse("", usd, "p").unwrap_err().code, "required");
         assert_eq!(
-            Money::parse("99999999999999999999", usd, "p").unwrap_err().code,
+            Money::parse("99999999999999999999", usd, "p")
+                .unwrap_err()
+                .code,
             "amount_too_large"
         );
     }
@@ -279,18 +310,40 @@ mod tests {
     fn zero_decimal_currencies() {
         let krw = cur("KRW");
         assert_eq!(krw.exponent(), 0);
-        assert_eq!(Money::parse("15000", krw, "p").unwrap().amount_minor, 15_000);
-        assert_eq!(Money::parse("15,000", krw, "p").unwrap().amount_minor, 15_000);
-        assert_eq!(Money::parse("15000.00", krw, "p").unwrap().amount_minor, 15_000);
-        assert_eq!(Money::parse("15000.5", krw, "p").unwrap_err().code, "too_many_decimals");
-        assert_eq!(Money::parse("3.5", cur("JPY"), "p").unwrap_err().code, "too_many_decimals");
-        assert_eq!(Money::parse("1.234", cur("KWD"), "p").unwrap().amount_minor, 1234);
+        assert_eq!(
+            Money::parse("15000", krw, "p").unwrap().amount_minor,
+            15_000
+        );
+        assert_eq!(
+            Money::parse("15,000", krw, "p").unwrap().amount_minor,
+            15_000
+        );
+        assert_eq!(
+            Money::parse("15000.00", krw, "p").unwrap().amount_minor,
+            15_000
+        );
+        assert_eq!(
+            Money::parse("15000.5", krw, "p").unwrap_err().code,
+            "too_many_decimals"
+        );
+        assert_eq!(
+            Money::parse("3.5", cur("JPY"), "p").unwrap_err().code,
+            "too_many_decimals"
+        );
+        assert_eq!(
+            Money::parse("1.234", cur("KWD"), "p").unwrap().amount_minor,
+            1234
+        );
     }
 
     #[test]
     fn refuses_non_currencies() {
         for c in ["XAU", "XXX", "ABC", "", "US"] {
-            assert_eq!(Currency::parse(c).unwrap_err().code, "invalid_currency", "{c}");
+            assert_eq!(
+                Currency::parse(c).unwrap_err().code,
+                "invalid_currency",
+                "{c}"
+            );
         }
     }
 
