@@ -28,11 +28,55 @@ pub enum ServiceError {
     NotFound,
     #[error("not allowed")]
     Forbidden,
+    /// A business rule refused the action: out of stock, an order in the wrong state, a declined card, a
+    /// reused idempotency key. `code` is stable; `details` carries data a client can act on (e.g. which lines
+    /// changed).
+    #[error("{message}")]
+    Refused {
+        kind: Refusal,
+        code: &'static str,
+        message: String,
+        details: Option<serde_json::Value>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// How a refusal maps to HTTP: a conflict with current state (409), a request that can never succeed as
+/// sent (422), or a payment that did not go through (402).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Conflict,
+    Unprocessable,
+    PaymentRequired,
+}
+
 impl ServiceError {
+    pub fn refused(kind: Refusal, code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Refused {
+            kind,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Adds client-actionable data to a [`ServiceError::Refused`]; other variants are returned unchanged.
+    pub fn with_details(mut self, value: serde_json::Value) -> Self {
+        if let ServiceError::Refused { details, .. } = &mut self {
+            *details = Some(value);
+        }
+        self
+    }
+
+    /// The stable code of a refusal, for callers that branch on it.
+    pub fn refusal_code(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
     pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Validation(vec![FieldError::new(field, code, message)])
     }

@@ -20,7 +20,7 @@ pub mod shops;
 pub mod social;
 
 pub use accounts::{AccountService, Viewer};
-pub use error::{ServiceError, ServiceResult};
+pub use error::{Refusal, ServiceError, ServiceResult};
 pub use rate_limit::{Rate, RateLimitConfig, RateLimiter};
 pub use secrets::random_token;
 

@@ -155,6 +155,21 @@ impl From<ServiceError> for AppError {
                 "forbidden",
                 "You are not allowed to do that.",
             ),
+            ServiceError::Refused {
+                kind,
+                code,
+                message,
+                details,
+            } => {
+                let status = match kind {
+                    souk_service::Refusal::Conflict => StatusCode::CONFLICT,
+                    souk_service::Refusal::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+                    souk_service::Refusal::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+                };
+                let mut err = AppError::new(status, code, message);
+                err.details = details;
+                err
+            }
             ServiceError::Internal(detail) => {
                 // The request span carries the request id, so this line and the client's report match up.
                 tracing::error!(error = %detail, "internal error");
