@@ -435,7 +435,7 @@ mod tests {
         let stored = p.ingest(&upload).await.unwrap();
         assert_eq!((stored.width, stored.height), (200, 400));
         assert_eq!(stored.content_type, "image/jpeg");
-        assert_eq!(stored.variants, vec![]);
+        assert_eq!(stored.variants, Vec::<u32>::new());
 
         let orig = read(&p.store, &stored.original_key()).await;
         assert_ne!(orig, upload);
