@@ -277,3 +277,29 @@ pub fn post_page(p: &souk_service::social::Page<PostView>) -> PageJson<PostJson>
         next_cursor: p.next_cursor.clone(),
     }
 }
+
+/// Money as design.md §5 spells it, in and out: `{"amount_minor": 1500, "currency": "USD"}`. Every
+/// commerce endpoint uses this one type.
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, ToSchema)]
+pub struct MoneyJson {
+    /// Integer minor units (cents; won for KRW, which has none).
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    #[schema(value_type = String, example = "USD")]
+    pub currency: souk_domain::Currency,
+}
+
+impl From<souk_domain::Money> for MoneyJson {
+    fn from(m: souk_domain::Money) -> Self {
+        MoneyJson {
+            amount_minor: m.amount_minor,
+            currency: m.currency,
+        }
+    }
+}
+
+impl From<MoneyJson> for souk_domain::Money {
+    fn from(m: MoneyJson) -> Self {
+        souk_domain::Money::new(m.amount_minor, m.currency)
+    }
+}
