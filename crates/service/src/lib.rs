@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod dashboard;
 mod error;
 pub mod idempotency;
 pub mod ledger;
@@ -45,6 +46,7 @@ pub struct Services {
     pub refunds: refunds::RefundService,
     pub ledger: ledger::LedgerService,
     pub mail: mail::MailService,
+    pub dashboard: dashboard::DashboardService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -100,6 +102,7 @@ impl Services {
             refunds: refunds::RefundService::new(db.clone()),
             ledger: ledger::LedgerService::new(db.clone()),
             mail: mail::MailService::new(db.clone()),
+            dashboard: dashboard::DashboardService::new(db.clone()),
             db,
         })
     }

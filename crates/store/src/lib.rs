@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod carts;
 pub mod collections;
 pub mod comments;
+pub mod dashboard;
 pub mod follows;
 pub mod idempotency;
 pub mod inventory;

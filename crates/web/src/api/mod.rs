@@ -5,6 +5,7 @@ mod cart;
 mod checkout;
 mod feeds;
 mod ledger;
+mod merchant;
 mod moderation;
 mod notifications;
 mod ops;
@@ -98,6 +99,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(payments::routes())
         .merge(refunds::routes())
         .merge(ledger::routes())
+        .merge(merchant::routes())
         .merge(ops::documented_routes())
 }
 
