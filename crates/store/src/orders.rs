@@ -29,3 +29,322 @@ pub async fn transition(
     })?;
     Ok(changed)
 }
+
+/// A shipping address as stored on an order.
+#[derive(Debug, Clone, Default)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: String,
+}
+
+/// An order about to be written.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub shop_id: i64,
+    pub buyer_id: i64,
+    pub status: String,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub payment_provider: String,
+    pub email: String,
+    pub address: Address,
+    pub shipping_method: String,
+    pub note: String,
+    pub reserved_until: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub product_id: i64,
+    pub variant_id: i64,
+    pub title: String,
+    pub variant_title: String,
+    pub sku: String,
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+    pub stock_taken: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub shop_handle: String,
+    pub shop_name: String,
+    pub buyer_id: i64,
+    pub buyer_username: String,
+    pub status: String,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+    pub refunded_minor: i64,
+    pub payment_provider: String,
+    pub email: String,
+    pub address: Address,
+    pub shipping_method: String,
+    pub tracking_number: String,
+    pub carrier: String,
+    pub note: String,
+    pub reserved_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineRecord {
+    pub id: i64,
+    pub product_id: Option<i64>,
+    pub variant_id: Option<i64>,
+    pub title: String,
+    pub variant_title: String,
+    pub sku: String,
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+    pub refunded_quantity: i64,
+    pub stock_taken: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_username: Option<String>,
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// Writes the order and its first event (`from` NULL: the order came into being in `status`).
+pub async fn insert(c: Conn<'_>, o: &NewOrder, actor_id: Option<i64>, now_us: i64) -> StoreResult<i64> {
+    const SQL: &str = "INSERT INTO orders (shop_id, buyer_id, status, currency, subtotal_minor, shipping_minor, \
+        tax_minor, total_minor, payment_provider, email, ship_name, ship_line1, ship_line2, ship_city, ship_region, \
+        ship_postal_code, ship_country, ship_phone, shipping_method, note, reserved_until, created_at, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) \
+        RETURNING id";
+    const EVENT: &str = "INSERT INTO order_events (order_id, from_status, to_status, actor_id, note, created_at) \
+        VALUES ($1, NULL, $2, $3, '', $4)";
+    let a = &o.address;
+    let id: i64 = on_conn!(c, c => {
+        let id: i64 = sqlx::query_scalar(SQL).bind(o.shop_id).bind(o.buyer_id).bind(&o.status).bind(&o.currency)
+            .bind(o.subtotal_minor).bind(o.shipping_minor).bind(o.tax_minor).bind(o.total_minor)
+            .bind(&o.payment_provider).bind(&o.email).bind(&a.name).bind(&a.line1).bind(&a.line2).bind(&a.city)
+            .bind(&a.region).bind(&a.postal_code).bind(&a.country).bind(&a.phone).bind(&o.shipping_method)
+            .bind(&o.note).bind(o.reserved_until).bind(now_us)
+            .fetch_one(&mut *c).await?;
+        sqlx::query(EVENT).bind(id).bind(&o.status).bind(actor_id).bind(now_us).execute(&mut *c).await?;
+        Ok::<i64, sqlx::Error>(id)
+    })?;
+    Ok(id)
+}
+
+pub async fn insert_line(c: Conn<'_>, order_id: i64, l: &NewLine) -> StoreResult<i64> {
+    const SQL: &str = "INSERT INTO order_lines (order_id, product_id, variant_id, title, variant_title, sku, \
+        unit_price_minor, quantity, stock_taken) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(order_id).bind(l.product_id).bind(l.variant_id)
+        .bind(&l.title).bind(&l.variant_title).bind(&l.sku).bind(l.unit_price_minor).bind(l.quantity)
+        .bind(l.stock_taken).fetch_one(&mut *c).await)?;
+    Ok(id)
+}
+
+const ORDER_SELECT: &str = "SELECT o.id, o.shop_id, s.handle, s.name, o.buyer_id, u.username, o.status, o.currency, \
+    o.subtotal_minor, o.shipping_minor, o.tax_minor, o.total_minor, o.paid_minor, o.refunded_minor, o.payment_provider, \
+    o.email, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region, o.ship_postal_code, o.ship_country, \
+    o.ship_phone, o.shipping_method, o.tracking_number, o.carrier, o.note, o.reserved_until, o.created_at, o.updated_at \
+    FROM orders o JOIN shops s ON s.id = o.shop_id JOIN users u ON u.id = o.buyer_id";
+
+macro_rules! order_from_row {
+    ($r:expr) => {
+        OrderRecord {
+            id: $r.try_get(0)?,
+            shop_id: $r.try_get(1)?,
+            shop_handle: $r.try_get(2)?,
+            shop_name: $r.try_get(3)?,
+            buyer_id: $r.try_get(4)?,
+            buyer_username: $r.try_get(5)?,
+            status: $r.try_get(6)?,
+            currency: $r.try_get(7)?,
+            subtotal_minor: $r.try_get(8)?,
+            shipping_minor: $r.try_get(9)?,
+            tax_minor: $r.try_get(10)?,
+            total_minor: $r.try_get(11)?,
+            paid_minor: $r.try_get(12)?,
+            refunded_minor: $r.try_get(13)?,
+            payment_provider: $r.try_get(14)?,
+            email: $r.try_get(15)?,
+            address: Address {
+                name: $r.try_get(16)?,
+                line1: $r.try_get(17)?,
+                line2: $r.try_get(18)?,
+                city: $r.try_get(19)?,
+                region: $r.try_get(20)?,
+                postal_code: $r.try_get(21)?,
+                country: $r.try_get(22)?,
+                phone: $r.try_get(23)?,
+            },
+            shipping_method: $r.try_get(24)?,
+            tracking_number: $r.try_get(25)?,
+            carrier: $r.try_get(26)?,
+            note: $r.try_get(27)?,
+            reserved_until: $r.try_get(28)?,
+            created_at: $r.try_get(29)?,
+            updated_at: $r.try_get(30)?,
+        }
+    };
+}
+
+pub async fn get(c: Conn<'_>, order_id: i64) -> StoreResult<Option<OrderRecord>> {
+    use sqlx::Row;
+    let sql = format!("{ORDER_SELECT} WHERE o.id = $1");
+    let rec = on_conn!(c, c => {
+        match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(order_id).fetch_optional(&mut *c).await? {
+            Some(r) => Ok::<_, sqlx::Error>(Some(order_from_row!(r))),
+            None => Ok(None),
+        }
+    })?;
+    Ok(rec)
+}
+
+/// Whose orders a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderOwner {
+    Buyer(i64),
+    Shop(i64),
+}
+
+/// One page of orders, newest first, ids below `before_id`, optionally in one status.
+pub async fn list(
+    c: Conn<'_>,
+    owner: OrderOwner,
+    status: Option<&str>,
+    before_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<OrderRecord>> {
+    use sqlx::Row;
+    let (col, id) = match owner {
+        OrderOwner::Buyer(id) => ("o.buyer_id", id),
+        OrderOwner::Shop(id) => ("o.shop_id", id),
+    };
+    let sql = format!(
+        "{ORDER_SELECT} WHERE {col} = $1 AND o.id < $2 AND ($3 = '' OR o.status = $3) ORDER BY o.id DESC LIMIT $4"
+    );
+    let status = status.unwrap_or("").to_owned();
+    let rows = on_conn!(c, c => {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(before_id).bind(&status).bind(limit)
+            .fetch_all(&mut *c).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(order_from_row!(r));
+        }
+        Ok::<_, sqlx::Error>(out)
+    })?;
+    Ok(rows)
+}
+
+pub async fn lines(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<LineRecord>> {
+    const SQL: &str = "SELECT id, product_id, variant_id, title, variant_title, sku, unit_price_minor, quantity, \
+        refunded_quantity, stock_taken FROM order_lines WHERE order_id = $1 ORDER BY id";
+    type Row = (i64, Option<i64>, Option<i64>, String, String, String, i64, i64, i64, bool);
+    let rows: Vec<Row> =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LineRecord {
+            id: r.0,
+            product_id: r.1,
+            variant_id: r.2,
+            title: r.3,
+            variant_title: r.4,
+            sku: r.5,
+            unit_price_minor: r.6,
+            quantity: r.7,
+            refunded_quantity: r.8,
+            stock_taken: r.9,
+        })
+        .collect())
+}
+
+pub async fn events(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<EventRecord>> {
+    const SQL: &str = "SELECT e.from_status, e.to_status, u.username, e.note, e.created_at FROM order_events e \
+        LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.id";
+    type Row = (Option<String>, String, Option<String>, String, i64);
+    let rows: Vec<Row> =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EventRecord {
+            from_status: r.0,
+            to_status: r.1,
+            actor_username: r.2,
+            note: r.3,
+            created_at: r.4,
+        })
+        .collect())
+}
+
+/// Pending orders whose stock reservation ran out before `now`, oldest first.
+pub async fn expired_pending(c: Conn<'_>, now_us: i64, limit: i64) -> StoreResult<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM orders WHERE status = 'pending' AND reserved_until IS NOT NULL \
+        AND reserved_until <= $1 ORDER BY reserved_until, id LIMIT $2";
+    let ids: Vec<i64> =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(now_us).bind(limit).fetch_all(&mut *c).await)?;
+    Ok(ids)
+}
+
+pub async fn set_tracking(
+    c: Conn<'_>,
+    order_id: i64,
+    tracking_number: &str,
+    carrier: &str,
+) -> StoreResult<()> {
+    const SQL: &str = "UPDATE orders SET tracking_number = $2, carrier = $3 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(order_id).bind(tracking_number).bind(carrier)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_reserved_until(c: Conn<'_>, order_id: i64, until: Option<i64>) -> StoreResult<()> {
+    const SQL: &str = "UPDATE orders SET reserved_until = $2 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(order_id).bind(until)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_payment_provider(c: Conn<'_>, order_id: i64, provider: &str) -> StoreResult<()> {
+    const SQL: &str = "UPDATE orders SET payment_provider = $2 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(order_id).bind(provider)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Marks every line of an order as holding stock (an order request the merchant confirmed).
+pub async fn mark_line_stock_taken(c: Conn<'_>, line_id: i64) -> StoreResult<()> {
+    const SQL: &str = "UPDATE order_lines SET stock_taken = TRUE WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(line_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records a buy-button click that leaves for the merchant's website.
+pub async fn record_click(
+    c: Conn<'_>,
+    shop_id: i64,
+    product_id: i64,
+    user_id: Option<i64>,
+    now_us: i64,
+) -> StoreResult<()> {
+    const SQL: &str =
+        "INSERT INTO checkout_clicks (shop_id, product_id, user_id, created_at) VALUES ($1, $2, $3, $4)";
+    on_conn!(c, c => sqlx::query(SQL).bind(shop_id).bind(product_id).bind(user_id).bind(now_us)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
