@@ -1,15 +1,1366 @@
 //! The catalog: products with variants and images, their states, and collections.
+//!
+//! Every merchant action finds the product's shop first and then goes through
+//! [`crate::shops::require_staff`]; shoppers only ever see active products, and anything they may not see
+//! answers `NotFound`.
 
-use souk_store::Db;
+use crate::media::{Media, MediaError};
+use crate::shops::{ShopRef, require_staff};
+use crate::social::{Page, Upload, media_prefix};
+use crate::{Refusal, ServiceError, ServiceResult, Viewer};
+use souk_domain::commerce::{
+    AgeGroup, Availability, CheckoutMode, Condition, Gender, ProductStatus, ShopRole, Sku,
+};
+use souk_domain::money::MAX_AMOUNT_MINOR;
+use souk_domain::{Currency, FieldError, Money, Timestamp};
+use souk_store::products::{self, Bind, ProductImage, ProductRecord, VariantRecord};
+use souk_store::shops::{self as shop_store, ShopRecord};
+use souk_store::{Conn, Db};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub const MAX_OPTIONS: usize = 3;
+pub const MAX_VARIANTS: usize = 100;
+pub const MAX_PRODUCT_IMAGES: usize = 10;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_STOCK: i64 = 1_000_000_000;
+pub const MAX_WEIGHT_GRAMS: i64 = 10_000_000;
+const TITLE_MAX: usize = 150;
+const DESCRIPTION_MAX: usize = 5000;
 
 #[derive(Clone)]
 pub struct CatalogService {
-    #[allow(dead_code)]
     db: Db,
+    media: Arc<Media>,
+}
+
+/// A price as a client sent it: integer minor units with a currency (JSON), or decimal text typed into a
+/// form ("12.50", "15,000") that is parsed in the shop's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceInput {
+    Minor { amount_minor: i64, currency: String },
+    Text(String),
+}
+
+/// Product fields to set; `None` keeps the current value (or the default on create). Nullable fields use
+/// `Some(None)` to clear.
+#[derive(Debug, Clone, Default)]
+pub struct ProductInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<PriceInput>,
+    pub compare_at_price: Option<Option<PriceInput>>,
+    pub status: Option<String>,
+    pub brand: Option<String>,
+    pub condition: Option<String>,
+    pub product_type: Option<String>,
+    pub google_category: Option<String>,
+    pub gender: Option<Option<String>>,
+    pub age_group: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub custom_labels: Option<Vec<String>>,
+    pub checkout_mode: Option<Option<String>>,
+    pub external_url: Option<String>,
+    pub weight_grams: Option<i64>,
+    pub item_id: Option<Option<String>>,
+    /// Option axis names such as `["Colour", "Size"]` (at most three).
+    pub options: Option<Vec<String>>,
+    /// Stock of the default variant (create only, without `variants`); `Some(None)` = not tracked.
+    pub stock: Option<Option<i64>>,
+    /// Variants to create with the product (create only).
+    pub variants: Option<Vec<VariantInput>>,
+}
+
+/// Variant fields to set; `None` keeps the current value. `stock: Some(None)` means "not tracked".
+#[derive(Debug, Clone, Default)]
+pub struct VariantInput {
+    pub sku: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub price: Option<Option<PriceInput>>,
+    pub compare_at_price: Option<Option<PriceInput>>,
+    pub stock: Option<Option<i64>>,
+    pub availability: Option<String>,
+    pub weight_grams: Option<Option<i64>>,
+}
+
+/// The shop fields a product page needs.
+#[derive(Debug, Clone)]
+pub struct ShopBrief {
+    pub id: i64,
+    pub handle: String,
+    pub name: String,
+    pub currency: Currency,
+    pub checkout_mode: CheckoutMode,
+    pub website_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantView {
+    pub record: VariantRecord,
+    /// One value per product option axis.
+    pub options: Vec<String>,
+    /// The values joined by " / " ("Red / M"); empty for a product without options.
+    pub title: String,
+    /// The variant's own price, or the product's.
+    pub price: Money,
+    /// Shown struck through only when above `price`.
+    pub compare_at: Option<Money>,
+    /// Stored availability, except that a tracked in-stock variant with no units left is out of stock.
+    pub availability: Availability,
+    pub purchasable: bool,
+}
+
+impl VariantView {
+    pub fn stock(&self) -> Option<i64> {
+        self.record.track_inventory.then_some(self.record.stock)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductView {
+    pub product: ProductRecord,
+    pub shop: ShopBrief,
+    pub status: ProductStatus,
+    pub options: Vec<String>,
+    pub tags: Vec<String>,
+    pub price: Money,
+    pub compare_at: Option<Money>,
+    /// The product's override, else the shop's mode.
+    pub checkout_mode: CheckoutMode,
+    pub description_html: String,
+    pub variants: Vec<VariantView>,
+    pub images: Vec<ProductImage>,
+    /// The viewer is staff of the product's shop.
+    pub can_edit: bool,
+}
+
+impl ProductView {
+    /// True when at least one variant can be bought now.
+    pub fn purchasable(&self) -> bool {
+        self.variants.iter().any(|v| v.purchasable)
+    }
+
+    /// The lowest variant price (for "from" prices on cards).
+    pub fn min_price(&self) -> Money {
+        self.variants
+            .iter()
+            .map(|v| v.price)
+            .min_by_key(|m| m.amount_minor)
+            .unwrap_or(self.price)
+    }
+
+    pub fn has_price_range(&self) -> bool {
+        let mut prices = self.variants.iter().map(|v| v.price.amount_minor);
+        match prices.next() {
+            Some(first) => prices.any(|p| p != first),
+            None => false,
+        }
+    }
+}
+
+fn parse_price(p: &PriceInput, cur: Currency, field: &'static str) -> Result<Money, FieldError> {
+    match p {
+        PriceInput::Text(t) => Money::parse(t, cur, field),
+        PriceInput::Minor {
+            amount_minor,
+            currency,
+        } => {
+            let given =
+                Currency::parse(currency).map_err(|e| FieldError::new(field, e.code, e.message))?;
+            if given != cur {
+                return Err(FieldError::new(
+                    field,
+                    "currency_mismatch",
+                    format!(
+                        "This shop sells in {}; prices must be in {}.",
+                        cur.code(),
+                        cur.code()
+                    ),
+                ));
+            }
+            if *amount_minor < 0 {
+                return Err(FieldError::new(
+                    field,
+                    "negative_amount",
+                    "the amount cannot be negative",
+                ));
+            }
+            if *amount_minor > MAX_AMOUNT_MINOR {
+                return Err(FieldError::new(
+                    field,
+                    "amount_too_large",
+                    "the amount is larger than Souk accepts",
+                ));
+            }
+            Ok(Money::new(*amount_minor, cur))
+        }
+    }
+}
+
+fn compare_at_error() -> FieldError {
+    FieldError::new(
+        "compare_at_price",
+        "compare_at_not_above_price",
+        "The compare-at price must be higher than the price.",
+    )
+}
+
+fn parse_stock(stock: i64) -> Result<i64, FieldError> {
+    if !(0..=MAX_STOCK).contains(&stock) {
+        return Err(FieldError::new(
+            "stock",
+            "invalid_stock",
+            format!("Stock must be between 0 and {MAX_STOCK}."),
+        ));
+    }
+    Ok(stock)
+}
+
+fn parse_weight(w: i64) -> Result<i64, FieldError> {
+    if !(0..=MAX_WEIGHT_GRAMS).contains(&w) {
+        return Err(FieldError::new(
+            "weight_grams",
+            "invalid_weight",
+            format!("Weight must be between 0 and {MAX_WEIGHT_GRAMS} grams."),
+        ));
+    }
+    Ok(w)
+}
+
+fn text(raw: &str, field: &'static str, max: usize, required: bool) -> Result<String, FieldError> {
+    crate::shops::text(raw, field, max, required)
+}
+
+fn parse_options(names: &[String]) -> Result<Vec<String>, FieldError> {
+    if names.len() > MAX_OPTIONS {
+        return Err(FieldError::new(
+            "options",
+            "too_many_options",
+            format!("A product has at most {MAX_OPTIONS} options."),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        let n = text(n, "options", 40, true)?;
+        if out.iter().any(|o| o.to_lowercase() == n.to_lowercase()) {
+            return Err(FieldError::new(
+                "options",
+                "duplicate_option",
+                "Option names must differ.",
+            ));
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
+fn options_of(p: &ProductRecord) -> Vec<String> {
+    serde_json::from_str::<Vec<String>>(&p.options).unwrap_or_default()
+}
+
+fn tags_of(p: &ProductRecord) -> Vec<String> {
+    p.tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Applies product fields onto `p`, collecting every field error.
+fn apply_product(
+    p: &mut ProductRecord,
+    input: &ProductInput,
+    cur: Currency,
+    errors: &mut Vec<FieldError>,
+) {
+    let mut check = |r: Result<(), FieldError>| {
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    };
+    if let Some(t) = &input.title {
+        check(text(t, "title", TITLE_MAX, true).map(|v| p.title = v));
+    }
+    if let Some(d) = &input.description {
+        check(text(d, "description", DESCRIPTION_MAX, false).map(|v| p.description = v));
+    }
+    if let Some(price) = &input.price {
+        check(parse_price(price, cur, "price").map(|m| p.price_minor = m.amount_minor));
+    }
+    if let Some(c) = &input.compare_at_price {
+        check(match c {
+            None => {
+                p.compare_at_minor = None;
+                Ok(())
+            }
+            Some(c) => parse_price(c, cur, "compare_at_price")
+                .map(|m| p.compare_at_minor = Some(m.amount_minor)),
+        });
+    }
+    if let Some(s) = &input.status {
+        check(ProductStatus::parse(s, "status").map(|s| p.status = s.as_str().to_owned()));
+    }
+    if let Some(b) = &input.brand {
+        check(text(b, "brand", 100, false).map(|v| p.brand = v));
+    }
+    if let Some(c) = &input.condition {
+        check(Condition::parse(c, "condition").map(|c| p.condition = c.as_str().to_owned()));
+    }
+    if let Some(t) = &input.product_type {
+        check(text(t, "product_type", 200, false).map(|v| p.product_type = v));
+    }
+    if let Some(t) = &input.google_category {
+        check(text(t, "google_category", 300, false).map(|v| p.google_category = v));
+    }
+    if let Some(g) = &input.gender {
+        check(
+            match g.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => {
+                    p.gender = None;
+                    Ok(())
+                }
+                Some(g) => {
+                    Gender::parse(g, "gender").map(|g| p.gender = Some(g.as_str().to_owned()))
+                }
+            },
+        );
+    }
+    if let Some(a) = &input.age_group {
+        check(
+            match a.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => {
+                    p.age_group = None;
+                    Ok(())
+                }
+                Some(a) => AgeGroup::parse(a, "age_group")
+                    .map(|a| p.age_group = Some(a.as_str().to_owned())),
+            },
+        );
+    }
+    if let Some(tags) = &input.tags {
+        check((|| {
+            let mut out: Vec<String> = Vec::new();
+            for t in tags {
+                // Commas separate tags in storage, so they cannot be part of one.
+                let t = text(&t.replace(',', " "), "tags", 50, false)?;
+                if !t.is_empty() && !out.iter().any(|o| o.to_lowercase() == t.to_lowercase()) {
+                    out.push(t);
+                }
+            }
+            if out.len() > MAX_TAGS {
+                return Err(FieldError::new(
+                    "tags",
+                    "too_many_tags",
+                    format!("A product has at most {MAX_TAGS} tags."),
+                ));
+            }
+            p.tags = out.join(",");
+            Ok(())
+        })());
+    }
+    if let Some(labels) = &input.custom_labels {
+        check((|| {
+            if labels.len() > 5 {
+                return Err(FieldError::new(
+                    "custom_labels",
+                    "too_many_labels",
+                    "There are five custom labels (0–4).",
+                ));
+            }
+            let mut out: [String; 5] = Default::default();
+            for (i, l) in labels.iter().enumerate() {
+                out[i] = text(l, "custom_labels", 100, false)?;
+            }
+            p.custom_labels = out;
+            Ok(())
+        })());
+    }
+    if let Some(m) = &input.checkout_mode {
+        check(
+            match m.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => {
+                    p.checkout_mode = None;
+                    Ok(())
+                }
+                Some(m) => CheckoutMode::parse(m, "checkout_mode")
+                    .map(|m| p.checkout_mode = Some(m.as_str().to_owned())),
+            },
+        );
+    }
+    if let Some(u) = &input.external_url {
+        check(crate::shops::parse_http_url(u, "external_url").map(|u| p.external_url = u));
+    }
+    if let Some(w) = input.weight_grams {
+        check(parse_weight(w).map(|w| p.weight_grams = w));
+    }
+    if let Some(i) = &input.item_id {
+        check(
+            match i.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => {
+                    p.item_id = None;
+                    Ok(())
+                }
+                Some(i) => text(i, "item_id", 50, true).and_then(|i| {
+                    if i.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                        Err(FieldError::new(
+                            "item_id",
+                            "invalid_characters",
+                            "An item id cannot contain spaces.",
+                        ))
+                    } else {
+                        p.item_id = Some(i);
+                        Ok(())
+                    }
+                }),
+            },
+        );
+    }
+    if let Some(o) = &input.options {
+        check(parse_options(o).and_then(|o| {
+            p.options = serde_json::to_string(&o)
+                .map_err(|e| FieldError::new("options", "invalid_options", e.to_string()))?;
+            Ok(())
+        }));
+    }
+}
+
+/// Product-level rules that involve several fields.
+fn check_product(p: &ProductRecord, errors: &mut Vec<FieldError>) {
+    if p.compare_at_minor.is_some_and(|c| c <= p.price_minor) {
+        errors.push(compare_at_error());
+    }
+    if p.checkout_mode.as_deref() == Some("website") && p.external_url.is_empty() {
+        errors.push(FieldError::new(
+            "external_url",
+            "required_for_website",
+            "Products sold on your website need the product's web address.",
+        ));
+    }
+}
+
+/// Applies variant fields onto `v`; returns whether stock was given (so updates only then write it).
+fn apply_variant(
+    v: &mut VariantRecord,
+    input: &VariantInput,
+    axes: usize,
+    cur: Currency,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let mut check = |r: Result<(), FieldError>| {
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    };
+    if let Some(s) = &input.sku {
+        check(Sku::parse(s).map(|s| v.sku = s.as_str().to_owned()));
+    }
+    if let Some(values) = &input.options {
+        check((|| {
+            if values.len() != axes {
+                return Err(FieldError::new(
+                    "options",
+                    "options_mismatch",
+                    format!(
+                        "Each variant needs one value for each of the product's {axes} options."
+                    ),
+                ));
+            }
+            let mut out: [String; 3] = Default::default();
+            for (i, val) in values.iter().enumerate() {
+                out[i] = text(val, "options", 60, true)?;
+            }
+            v.options = out;
+            Ok(())
+        })());
+    }
+    if let Some(p) = &input.price {
+        check(match p {
+            None => {
+                v.price_minor = None;
+                Ok(())
+            }
+            Some(p) => parse_price(p, cur, "price").map(|m| v.price_minor = Some(m.amount_minor)),
+        });
+    }
+    if let Some(p) = &input.compare_at_price {
+        check(match p {
+            None => {
+                v.compare_at_minor = None;
+                Ok(())
+            }
+            Some(p) => parse_price(p, cur, "compare_at_price")
+                .map(|m| v.compare_at_minor = Some(m.amount_minor)),
+        });
+    }
+    if let Some(s) = &input.stock {
+        check(match s {
+            None => {
+                v.track_inventory = false;
+                v.stock = 0;
+                Ok(())
+            }
+            Some(n) => parse_stock(*n).map(|n| {
+                v.track_inventory = true;
+                v.stock = n;
+            }),
+        });
+    }
+    if let Some(a) = &input.availability {
+        check(
+            Availability::parse(a, "availability").map(|a| v.availability = a.as_str().to_owned()),
+        );
+    }
+    if let Some(w) = &input.weight_grams {
+        check(match w {
+            None => {
+                v.weight_grams = None;
+                Ok(())
+            }
+            Some(w) => parse_weight(*w).map(|w| v.weight_grams = Some(w)),
+        });
+    }
+    input.stock.is_some()
+}
+
+fn check_variant(v: &VariantRecord, p: &ProductRecord, axes: usize, errors: &mut Vec<FieldError>) {
+    let price = v.price_minor.unwrap_or(p.price_minor);
+    if v.compare_at_minor.is_some_and(|c| c <= price) {
+        errors.push(compare_at_error());
+    }
+    if v.options.iter().take(axes).any(String::is_empty) {
+        errors.push(FieldError::new(
+            "options",
+            "options_mismatch",
+            format!("Each variant needs one value for each of the product's {axes} options."),
+        ));
+    }
+}
+
+fn variant_title(v: &VariantRecord, axes: usize) -> String {
+    v.options
+        .iter()
+        .take(axes)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn sku_taken(sku: &str) -> ServiceError {
+    ServiceError::refused(
+        Refusal::Conflict,
+        "sku_taken",
+        format!("Another variant in this shop already uses SKU {sku}."),
+    )
+    .with_details(serde_json::json!({ "sku": sku }))
+}
+
+fn item_id_taken(item_id: &str) -> ServiceError {
+    ServiceError::refused(
+        Refusal::Conflict,
+        "item_id_taken",
+        format!("Another product in this shop already uses item id {item_id}."),
+    )
+    .with_details(serde_json::json!({ "item_id": item_id }))
+}
+
+fn duplicate_variant() -> ServiceError {
+    ServiceError::field(
+        "variants",
+        "duplicate_variant",
+        "Two variants have the same option values.",
+    )
+}
+
+fn image_error(index: usize, e: MediaError) -> ServiceError {
+    if e.is_user_error() {
+        ServiceError::Validation(vec![FieldError::new(
+            "images",
+            e.code(),
+            format!("Photo {}: {e}", index + 1),
+        )])
+    } else {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+/// Loads a product's shop brief.
+fn brief(s: &ShopRecord) -> ServiceResult<ShopBrief> {
+    Ok(ShopBrief {
+        id: s.id,
+        handle: s.handle.clone(),
+        name: s.name.clone(),
+        currency: Currency::parse(&s.currency).map_err(|e| ServiceError::Internal(e.message))?,
+        checkout_mode: CheckoutMode::parse(&s.checkout_mode, "checkout_mode")
+            .unwrap_or(CheckoutMode::Souk),
+        website_url: s.website_url.clone(),
+    })
+}
+
+/// Builds views for product rows: their shops, variants and images in three queries plus one per shop.
+pub async fn views_of(
+    c: Conn<'_>,
+    viewer: Option<&Viewer>,
+    rows: Vec<ProductRecord>,
+) -> ServiceResult<Vec<ProductView>> {
+    let mut c = c;
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let mut shops: HashMap<i64, (ShopBrief, bool)> = HashMap::new();
+    for p in &rows {
+        if shops.contains_key(&p.shop_id) {
+            continue;
+        }
+        let s = shop_store::by_id(reborrow(&mut c), p.shop_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let staff = crate::shops::role_in(reborrow(&mut c), viewer, s.id)
+            .await?
+            .is_some();
+        shops.insert(s.id, (brief(&s)?, staff));
+    }
+    let mut variants: HashMap<i64, Vec<VariantRecord>> = HashMap::new();
+    for v in products::variants_of(reborrow(&mut c), &ids).await? {
+        variants.entry(v.product_id).or_default().push(v);
+    }
+    let mut images: HashMap<i64, Vec<ProductImage>> = HashMap::new();
+    for i in products::images_of(reborrow(&mut c), &ids).await? {
+        images.entry(i.product_id).or_default().push(i);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        let (shop, staff) = shops
+            .get(&p.shop_id)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let vs = variants.remove(&p.id).unwrap_or_default();
+        let imgs = images.remove(&p.id).unwrap_or_default();
+        out.push(build_view(p, shop, staff, vs, imgs));
+    }
+    Ok(out)
+}
+
+fn reborrow<'a>(c: &'a mut Conn<'_>) -> Conn<'a> {
+    match c {
+        Conn::Sqlite(c) => Conn::Sqlite(c),
+        Conn::Postgres(c) => Conn::Postgres(c),
+    }
+}
+
+fn build_view(
+    p: ProductRecord,
+    shop: ShopBrief,
+    can_edit: bool,
+    variants: Vec<VariantRecord>,
+    images: Vec<ProductImage>,
+) -> ProductView {
+    let cur = shop.currency;
+    let status = ProductStatus::parse(&p.status, "status").unwrap_or(ProductStatus::Draft);
+    let options = options_of(&p);
+    let axes = options.len();
+    let variants = variants
+        .into_iter()
+        .map(|v| {
+            let stored = Availability::parse(&v.availability, "availability")
+                .unwrap_or(Availability::InStock);
+            let availability =
+                if v.track_inventory && v.stock <= 0 && stored == Availability::InStock {
+                    Availability::OutOfStock
+                } else {
+                    stored
+                };
+            let purchasable = status == ProductStatus::Active
+                && availability.purchasable()
+                && (!v.track_inventory || v.stock > 0);
+            let price = Money::new(v.price_minor.unwrap_or(p.price_minor), cur);
+            let compare_at = v
+                .compare_at_minor
+                .or(p.compare_at_minor)
+                .filter(|c| *c > price.amount_minor)
+                .map(|c| Money::new(c, cur));
+            VariantView {
+                options: v.options.iter().take(axes).cloned().collect(),
+                title: variant_title(&v, axes),
+                price,
+                compare_at,
+                availability,
+                purchasable,
+                record: v,
+            }
+        })
+        .collect();
+    let checkout_mode = p
+        .checkout_mode
+        .as_deref()
+        .and_then(|m| CheckoutMode::parse(m, "checkout_mode").ok())
+        .unwrap_or(shop.checkout_mode);
+    ProductView {
+        tags: tags_of(&p),
+        price: Money::new(p.price_minor, cur),
+        compare_at: p
+            .compare_at_minor
+            .filter(|c| *c > p.price_minor)
+            .map(|c| Money::new(c, cur)),
+        description_html: crate::markdown::render(&p.description),
+        status,
+        options,
+        checkout_mode,
+        variants,
+        images,
+        can_edit,
+        shop,
+        product: p,
+    }
+}
+
+/// A product as `viewer` may see it: drafts and archived products exist only for the shop's staff.
+pub async fn product_view(
+    c: Conn<'_>,
+    viewer: Option<&Viewer>,
+    id: i64,
+) -> ServiceResult<ProductView> {
+    let mut c = c;
+    let p = products::by_id(reborrow(&mut c), id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let view = views_of(c, viewer, vec![p])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound)?;
+    if view.status != ProductStatus::Active && !view.can_edit {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(view)
+}
+
+/// Product statuses a product list may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    Only(ProductStatus),
+}
+
+impl StatusFilter {
+    pub fn parse(s: Option<&str>) -> ServiceResult<StatusFilter> {
+        match s.map(str::trim).filter(|s| !s.is_empty() && *s != "all") {
+            None => Ok(StatusFilter::All),
+            Some(s) => Ok(StatusFilter::Only(ProductStatus::parse(s, "status")?)),
+        }
+    }
+}
+
+fn parse_cursor(cursor: Option<&str>) -> ServiceResult<i64> {
+    match cursor.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(i64::MAX),
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            ServiceError::field("cursor", "cursor_invalid", "The cursor is not valid.")
+        }),
+    }
+}
+
+fn page_of(mut views: Vec<ProductView>, n: i64) -> Page<ProductView> {
+    let keep = usize::try_from(n).unwrap_or(0);
+    let more = views.len() > keep;
+    views.truncate(keep);
+    let next_cursor = if more {
+        views.last().map(|v| v.product.id.to_string())
+    } else {
+        None
+    };
+    Page {
+        items: views,
+        next_cursor,
+    }
 }
 
 impl CatalogService {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, media: Arc<Media>) -> Self {
+        Self { db, media }
     }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A product as the viewer may see it.
+    pub async fn product(&self, viewer: Option<&Viewer>, id: i64) -> ServiceResult<ProductView> {
+        let mut h = self.db.read().await?;
+        product_view(h.conn(), viewer, id).await
+    }
+
+    /// A shop's products, newest first. Shoppers see active products only; staff see every status and may
+    /// filter by one.
+    pub async fn shop_products(
+        &self,
+        viewer: Option<&Viewer>,
+        handle: &str,
+        status: StatusFilter,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Page<ProductView>> {
+        let n = limit.unwrap_or(24).clamp(1, 100);
+        let before = parse_cursor(cursor)?;
+        let mut h = self.db.read().await?;
+        let shop = shop_store::by_handle_key(h.conn(), &handle.trim().to_ascii_lowercase())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let staff = crate::shops::role_in(h.conn(), viewer, shop.id)
+            .await?
+            .is_some();
+        let status = match (staff, status) {
+            (true, s) => s,
+            (false, StatusFilter::Only(s)) if s != ProductStatus::Active => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            (false, _) => StatusFilter::Only(ProductStatus::Active),
+        };
+        let (cond, binds) = match status {
+            StatusFilter::All => ("p.shop_id = $1", vec![Bind::Int(shop.id)]),
+            StatusFilter::Only(s) => (
+                "p.shop_id = $1 AND p.status = $2",
+                vec![Bind::Int(shop.id), Bind::Text(s.as_str().to_owned())],
+            ),
+        };
+        let rows = products::search(h.conn(), cond, binds, before, n + 1).await?;
+        let views = views_of(h.conn(), viewer, rows).await?;
+        Ok(page_of(views, n))
+    }
+
+    /// Creates a product in the shop with its variants (or one default variant).
+    pub async fn create_product(
+        &self,
+        viewer: &Viewer,
+        handle: &str,
+        input: ProductInput,
+    ) -> ServiceResult<ProductView> {
+        let now = Timestamp::now();
+        let mut tx = self.db.begin().await?;
+        let access = require_staff(tx.conn(), viewer, ShopRef::Handle(handle), false).await?;
+        let shop = shop_store::by_id(tx.conn(), access.shop_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let cur = Currency::parse(&shop.currency).map_err(|e| ServiceError::Internal(e.message))?;
+        let mut p = ProductRecord {
+            id: 0,
+            shop_id: shop.id,
+            item_id: None,
+            title: String::new(),
+            description: String::new(),
+            brand: String::new(),
+            condition: Condition::New.as_str().to_owned(),
+            product_type: String::new(),
+            google_category: String::new(),
+            gender: None,
+            age_group: None,
+            tags: String::new(),
+            custom_labels: Default::default(),
+            currency: cur.code().to_owned(),
+            price_minor: 0,
+            compare_at_minor: None,
+            status: ProductStatus::Draft.as_str().to_owned(),
+            checkout_mode: None,
+            external_url: String::new(),
+            weight_grams: 0,
+            options: "[]".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut errors = Vec::new();
+        if input.title.is_none() {
+            errors.push(FieldError::new("title", "required", "title is required."));
+        }
+        if input.price.is_none() {
+            errors.push(FieldError::new("price", "required", "price is required."));
+        }
+        apply_product(&mut p, &input, cur, &mut errors);
+        check_product(&p, &mut errors);
+        let axes = options_of(&p).len();
+        let variant_inputs = input.variants.clone().unwrap_or_default();
+        if variant_inputs.len() > MAX_VARIANTS {
+            errors.push(FieldError::new(
+                "variants",
+                "too_many_variants",
+                format!("A product has at most {MAX_VARIANTS} variants."),
+            ));
+        }
+        if variant_inputs.is_empty() && axes > 0 {
+            errors.push(FieldError::new(
+                "variants",
+                "variants_required",
+                "A product with options needs at least one variant.",
+            ));
+        }
+        if !variant_inputs.is_empty() && input.stock.is_some() {
+            errors.push(FieldError::new(
+                "stock",
+                "stock_on_variants",
+                "With variants, set stock on each variant.",
+            ));
+        }
+        let mut variants: Vec<(VariantRecord, bool)> = Vec::new();
+        for (i, vi) in variant_inputs.iter().enumerate() {
+            let mut v = blank_variant(&p, i);
+            if vi.options.is_none() && axes > 0 {
+                errors.push(FieldError::new(
+                    "options",
+                    "options_mismatch",
+                    format!(
+                        "Each variant needs one value for each of the product's {axes} options."
+                    ),
+                ));
+            }
+            let explicit_sku = vi.sku.as_deref().is_some_and(|s| !s.trim().is_empty());
+            let vi = VariantInput {
+                sku: if explicit_sku { vi.sku.clone() } else { None },
+                ..vi.clone()
+            };
+            apply_variant(&mut v, &vi, axes, cur, &mut errors);
+            check_variant(&v, &p, axes, &mut errors);
+            variants.push((v, explicit_sku));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(dedup(errors)));
+        }
+        let mut combos = HashSet::new();
+        for (v, _) in &variants {
+            if !combos.insert(v.options.clone().map(|o| o.to_lowercase())) {
+                return Err(duplicate_variant());
+            }
+        }
+        if let Some(item) = &p.item_id
+            && products::item_id_taken(tx.conn(), shop.id, &item.to_lowercase(), 0).await?
+        {
+            return Err(item_id_taken(item));
+        }
+        let pid = match products::insert(tx.conn(), &p).await {
+            Ok(id) => id,
+            Err(e) if e.is_unique_on("item_key") => {
+                return Err(item_id_taken(p.item_id.as_deref().unwrap_or("")));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        p.id = pid;
+        if variants.is_empty() {
+            let mut v = blank_variant(&p, 0);
+            v.sku = p.item_id.clone().unwrap_or_else(|| format!("P{pid}"));
+            match input.stock {
+                Some(Some(n)) => {
+                    v.track_inventory = true;
+                    v.stock = parse_stock(n)?;
+                }
+                _ => v.track_inventory = false,
+            }
+            variants.push((v, true));
+        }
+        let mut seen_skus = HashSet::new();
+        for (i, (v, explicit)) in variants.iter_mut().enumerate() {
+            v.product_id = pid;
+            if !*explicit {
+                v.sku = format!("P{pid}-{}", i + 1);
+            }
+            if !seen_skus.insert(v.sku.to_lowercase()) {
+                return Err(sku_taken(&v.sku));
+            }
+            insert_variant_checked(tx.conn(), v, now).await?;
+        }
+        shop_store::recount_products(tx.conn(), shop.id).await?;
+        let view = product_view(tx.conn(), Some(viewer), pid).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Changes product fields (staff of its shop).
+    pub async fn update_product(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        input: ProductInput,
+    ) -> ServiceResult<ProductView> {
+        let now = Timestamp::now();
+        let mut tx = self.db.begin().await?;
+        let mut p = products::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
+        let cur = Currency::parse(&p.currency).map_err(|e| ServiceError::Internal(e.message))?;
+        let old_axes = options_of(&p).len();
+        let mut errors = Vec::new();
+        if input.variants.is_some() {
+            errors.push(FieldError::new(
+                "variants",
+                "use_variant_endpoints",
+                "Change variants through /products/{id}/variants and /variants/{id}.",
+            ));
+        }
+        if input.stock.is_some() {
+            errors.push(FieldError::new(
+                "stock",
+                "use_variant_endpoints",
+                "Change stock through /variants/{id}.",
+            ));
+        }
+        apply_product(&mut p, &input, cur, &mut errors);
+        check_product(&p, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(dedup(errors)));
+        }
+        if let Some(item) = &p.item_id
+            && products::item_id_taken(tx.conn(), p.shop_id, &item.to_lowercase(), p.id).await?
+        {
+            return Err(item_id_taken(item));
+        }
+        p.updated_at = now;
+        match products::update(tx.conn(), &p).await {
+            Ok(()) => {}
+            Err(e) if e.is_unique_on("item_key") => {
+                return Err(item_id_taken(p.item_id.as_deref().unwrap_or("")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let axes = options_of(&p).len();
+        if axes != old_axes {
+            // Adding an axis fills existing variants with "Default"; removing one drops its values.
+            let variants = products::variants_of(tx.conn(), &[p.id]).await?;
+            let mut combos = HashSet::new();
+            for mut v in variants {
+                for (i, o) in v.options.iter_mut().enumerate() {
+                    if i >= axes {
+                        o.clear();
+                    } else if o.is_empty() {
+                        *o = "Default".into();
+                    }
+                }
+                if !combos.insert(v.options.clone().map(|o| o.to_lowercase())) {
+                    return Err(duplicate_variant());
+                }
+                products::update_variant(tx.conn(), &v, false, now).await?;
+            }
+        }
+        for v in products::variants_of(tx.conn(), &[p.id]).await? {
+            let mut errs = Vec::new();
+            check_variant(&v, &p, axes, &mut errs);
+            if !errs.is_empty() {
+                return Err(ServiceError::Validation(dedup(errs)));
+            }
+        }
+        shop_store::recount_products(tx.conn(), p.shop_id).await?;
+        let view = product_view(tx.conn(), Some(viewer), p.id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Deletes a product with its variants and images (staff of its shop).
+    pub async fn delete_product(&self, viewer: &Viewer, id: i64) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await?;
+        let p = products::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
+        let images = products::images_of(tx.conn(), &[id]).await?;
+        products::delete(tx.conn(), id).await?;
+        shop_store::recount_products(tx.conn(), p.shop_id).await?;
+        tx.commit().await?;
+        self.forget(images.iter().map(|i| media_prefix(&i.media_key).to_owned()))
+            .await;
+        Ok(())
+    }
+
+    /// Adds a variant to a product (staff of its shop); returns the product and the new variant's id.
+    pub async fn add_variant(
+        &self,
+        viewer: &Viewer,
+        product_id: i64,
+        input: VariantInput,
+    ) -> ServiceResult<(ProductView, i64)> {
+        let now = Timestamp::now();
+        let mut tx = self.db.begin().await?;
+        let p = products::by_id(tx.conn(), product_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
+        let cur = Currency::parse(&p.currency).map_err(|e| ServiceError::Internal(e.message))?;
+        let axes = options_of(&p).len();
+        let existing = products::variants_of(tx.conn(), &[p.id]).await?;
+        if existing.len() >= MAX_VARIANTS {
+            return Err(ServiceError::field(
+                "variants",
+                "too_many_variants",
+                format!("A product has at most {MAX_VARIANTS} variants."),
+            ));
+        }
+        let position = existing.iter().map(|v| v.position + 1).max().unwrap_or(0);
+        let mut v = blank_variant(&p, usize::try_from(position).unwrap_or(0));
+        v.position = position;
+        let mut errors = Vec::new();
+        if input.options.is_none() && axes > 0 {
+            errors.push(FieldError::new(
+                "options",
+                "options_mismatch",
+                format!("Each variant needs one value for each of the product's {axes} options."),
+            ));
+        }
+        let explicit_sku = input.sku.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let input = VariantInput {
+            sku: if explicit_sku { input.sku } else { None },
+            ..input
+        };
+        apply_variant(&mut v, &input, axes, cur, &mut errors);
+        check_variant(&v, &p, axes, &mut errors);
+        if input.stock.is_none() {
+            v.track_inventory = false;
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(dedup(errors)));
+        }
+        if existing.iter().any(|e| {
+            e.options.clone().map(|o| o.to_lowercase())
+                == v.options.clone().map(|o| o.to_lowercase())
+        }) {
+            return Err(duplicate_variant());
+        }
+        if !explicit_sku {
+            v.sku = format!("P{}-{}", p.id, position + 1);
+        }
+        let vid = insert_variant_checked(tx.conn(), &v, now).await?;
+        let view = product_view(tx.conn(), Some(viewer), p.id).await?;
+        tx.commit().await?;
+        Ok((view, vid))
+    }
+
+    /// Changes a variant (staff of its shop). Stock is written only when given.
+    pub async fn update_variant(
+        &self,
+        viewer: &Viewer,
+        variant_id: i64,
+        input: VariantInput,
+    ) -> ServiceResult<ProductView> {
+        let now = Timestamp::now();
+        let mut tx = self.db.begin().await?;
+        let mut v = products::variant_by_id(tx.conn(), variant_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(v.shop_id), false).await?;
+        let p = products::by_id(tx.conn(), v.product_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let cur = Currency::parse(&p.currency).map_err(|e| ServiceError::Internal(e.message))?;
+        let axes = options_of(&p).len();
+        let mut errors = Vec::new();
+        let set_stock = apply_variant(&mut v, &input, axes, cur, &mut errors);
+        check_variant(&v, &p, axes, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(dedup(errors)));
+        }
+        let siblings = products::variants_of(tx.conn(), &[p.id]).await?;
+        if siblings.iter().any(|e| {
+            e.id != v.id
+                && e.options.clone().map(|o| o.to_lowercase())
+                    == v.options.clone().map(|o| o.to_lowercase())
+        }) {
+            return Err(duplicate_variant());
+        }
+        if products::sku_taken(tx.conn(), v.shop_id, &v.sku.to_lowercase(), v.id).await? {
+            return Err(sku_taken(&v.sku));
+        }
+        match products::update_variant(tx.conn(), &v, set_stock, now).await {
+            Ok(()) => {}
+            Err(e) if e.is_unique_on("sku_key") => return Err(sku_taken(&v.sku)),
+            Err(e) => return Err(e.into()),
+        }
+        let view = product_view(tx.conn(), Some(viewer), p.id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Deletes a variant (staff of its shop); a product keeps at least one (409 `last_variant`).
+    pub async fn delete_variant(
+        &self,
+        viewer: &Viewer,
+        variant_id: i64,
+    ) -> ServiceResult<ProductView> {
+        let mut tx = self.db.begin().await?;
+        let v = products::variant_by_id(tx.conn(), variant_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(v.shop_id), false).await?;
+        if products::variants_of(tx.conn(), &[v.product_id])
+            .await?
+            .len()
+            <= 1
+        {
+            return Err(ServiceError::refused(
+                Refusal::Conflict,
+                "last_variant",
+                "A product needs at least one variant; delete the product instead.",
+            ));
+        }
+        products::delete_variant(tx.conn(), v.id).await?;
+        let view = product_view(tx.conn(), Some(viewer), v.product_id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Adds photos to a product through the image pipeline (at most ten per product).
+    pub async fn add_images(
+        &self,
+        viewer: &Viewer,
+        product_id: i64,
+        uploads: Vec<Upload>,
+    ) -> ServiceResult<ProductView> {
+        let shop_id = {
+            let mut h = self.db.read().await?;
+            let p = products::by_id(h.conn(), product_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            require_staff(h.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
+            let have = products::images_of(h.conn(), &[product_id]).await?.len();
+            check_image_count(have, &uploads)?;
+            p.shop_id
+        };
+        let mut stored = Vec::with_capacity(uploads.len());
+        for (i, u) in uploads.into_iter().enumerate() {
+            match self.media.pipeline.ingest(&u.bytes).await {
+                Ok(img) => stored.push((img, u.alt_text)),
+                Err(e) => {
+                    self.forget(stored.iter().map(|(s, _)| s.key_prefix.clone()))
+                        .await;
+                    return Err(image_error(i, e));
+                }
+            }
+        }
+        let prefixes: Vec<String> = stored.iter().map(|(s, _)| s.key_prefix.clone()).collect();
+        let result: ServiceResult<ProductView> = async {
+            let mut tx = self.db.begin().await?;
+            require_staff(tx.conn(), viewer, ShopRef::Id(shop_id), false).await?;
+            let have = products::images_of(tx.conn(), &[product_id]).await?.len();
+            if have + stored.len() > MAX_PRODUCT_IMAGES {
+                return Err(too_many_images());
+            }
+            for (img, alt) in &stored {
+                products::add_image(
+                    tx.conn(),
+                    &ProductImage {
+                        product_id,
+                        position: 0,
+                        media_key: img.original_key(),
+                        width: i32::try_from(img.width).unwrap_or(i32::MAX),
+                        height: i32::try_from(img.height).unwrap_or(i32::MAX),
+                        alt_text: alt.trim().chars().take(500).collect(),
+                    },
+                )
+                .await?;
+            }
+            let view = product_view(tx.conn(), Some(viewer), product_id).await?;
+            tx.commit().await?;
+            Ok(view)
+        }
+        .await;
+        if result.is_err() {
+            self.forget(prefixes.into_iter()).await;
+        }
+        result
+    }
+
+    /// Removes one photo (by its position) and its files.
+    pub async fn delete_image(
+        &self,
+        viewer: &Viewer,
+        product_id: i64,
+        position: i32,
+    ) -> ServiceResult<ProductView> {
+        let mut tx = self.db.begin().await?;
+        let p = products::by_id(tx.conn(), product_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
+        let key = products::delete_image(tx.conn(), product_id, position)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let view = product_view(tx.conn(), Some(viewer), product_id).await?;
+        tx.commit().await?;
+        self.forget(std::iter::once(media_prefix(&key).to_owned()))
+            .await;
+        Ok(view)
+    }
+
+    /// Best-effort file cleanup: a leftover file wastes space but breaks nothing.
+    async fn forget(&self, prefixes: impl Iterator<Item = String>) {
+        for p in prefixes {
+            if let Err(e) = self.media.store.delete_prefix(&p).await {
+                tracing::warn!(prefix = %p, error = %e, "could not delete image files");
+            }
+        }
+    }
+}
+
+fn too_many_images() -> ServiceError {
+    ServiceError::field(
+        "images",
+        "too_many_images",
+        format!("A product has at most {MAX_PRODUCT_IMAGES} photos."),
+    )
+}
+
+fn check_image_count(have: usize, uploads: &[Upload]) -> ServiceResult<()> {
+    if uploads.is_empty() {
+        return Err(ServiceError::field(
+            "images",
+            "images_required",
+            "Choose at least one photo.",
+        ));
+    }
+    if have + uploads.len() > MAX_PRODUCT_IMAGES {
+        return Err(too_many_images());
+    }
+    Ok(())
+}
+
+fn blank_variant(p: &ProductRecord, position: usize) -> VariantRecord {
+    VariantRecord {
+        id: 0,
+        product_id: p.id,
+        shop_id: p.shop_id,
+        sku: String::new(),
+        options: Default::default(),
+        price_minor: None,
+        compare_at_minor: None,
+        track_inventory: false,
+        stock: 0,
+        availability: Availability::InStock.as_str().to_owned(),
+        weight_grams: None,
+        position: i32::try_from(position).unwrap_or(i32::MAX),
+    }
+}
+
+async fn insert_variant_checked(
+    c: Conn<'_>,
+    v: &VariantRecord,
+    now: Timestamp,
+) -> ServiceResult<i64> {
+    let mut c = c;
+    if products::sku_taken(reborrow(&mut c), v.shop_id, &v.sku.to_lowercase(), 0).await? {
+        return Err(sku_taken(&v.sku));
+    }
+    match products::insert_variant(c, v, now).await {
+        Ok(id) => Ok(id),
+        Err(e) if e.is_unique_on("sku_key") => Err(sku_taken(&v.sku)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One error per (field, code) is enough for a form.
+fn dedup(errors: Vec<FieldError>) -> Vec<FieldError> {
+    let mut seen = HashSet::new();
+    errors
+        .into_iter()
+        .filter(|e| seen.insert((e.field, e.code)))
+        .collect()
+}
+
+/// Whether the viewer is staff of the shop (used by pages to show editor links).
+pub fn is_staff_role(role: Option<ShopRole>) -> bool {
+    role.is_some()
 }

@@ -43,12 +43,14 @@ pub enum ServiceError {
 }
 
 /// How a refusal maps to HTTP: a conflict with current state (409), a request that can never succeed as
-/// sent (422), or a payment that did not go through (402).
+/// sent (422), a payment that did not go through (402), or an action this kind of account may not take
+/// (403, e.g. a personal account opening a shop).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     Conflict,
     Unprocessable,
     PaymentRequired,
+    Forbidden,
 }
 
 impl ServiceError {

@@ -69,6 +69,8 @@ pub struct CommerceConfig {
     /// Outgoing mail: the From address, and the folder development mail is written to.
     pub mail_from: String,
     pub mail_dir: std::path::PathBuf,
+    /// How long an Idempotency-Key is remembered (design.md §5: 24 hours).
+    pub idempotency_ttl_secs: i64,
 }
 
 impl Default for CommerceConfig {
@@ -79,6 +81,7 @@ impl Default for CommerceConfig {
             test_webhook_secret: "souk-test-webhook-secret".into(),
             mail_from: "Souk <no-reply@souk.localhost>".into(),
             mail_dir: std::path::PathBuf::from("souk-data/mail"),
+            idempotency_ttl_secs: 24 * 60 * 60,
         }
     }
 }
@@ -95,9 +98,12 @@ impl Services {
             shops: shops::ShopService::new(db.clone()),
             catalog: catalog::CatalogService::new(db.clone()),
             cart: cart::CartService::new(db.clone()),
-            checkout: checkout::CheckoutService::new(db.clone()),
-            orders: orders::OrderService::new(db.clone()),
-            idempotency: idempotency::IdempotencyService::new(db.clone()),
+            checkout: checkout::CheckoutService::new(db.clone(), config.commerce.clone()),
+            orders: orders::OrderService::new(db.clone(), config.commerce.clone()),
+            idempotency: idempotency::IdempotencyService::new(
+                db.clone(),
+                config.commerce.idempotency_ttl_secs,
+            ),
             payments: payments::PaymentService::new(db.clone()),
             refunds: refunds::RefundService::new(db.clone()),
             ledger: ledger::LedgerService::new(db.clone()),

@@ -86,6 +86,26 @@ impl App {
                 services.accounts.rate_limiter().housekeeping();
             }
         });
+        // Stock held by unpaid orders goes back once their reservation runs out; the job is idempotent
+        // and each cancellation is a guarded transition, so a payment arriving meanwhile wins or loses
+        // cleanly. Expired idempotency keys are purged on the same beat.
+        let services = self.services.clone();
+        let release = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                if let Err(e) = services
+                    .orders
+                    .release_expired(souk_domain::Timestamp::now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "releasing expired reservations failed");
+                }
+                if let Err(e) = services.idempotency.purge_expired().await {
+                    tracing::warn!(error = %e, "purging expired idempotency keys failed");
+                }
+            }
+        });
         let result = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -93,6 +113,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         housekeeping.abort();
+        release.abort();
         self.db.close().await;
         result.context("HTTP server failed")
     }

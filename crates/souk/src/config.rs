@@ -95,6 +95,8 @@ pub struct CommerceSettings {
     pub mail_from: String,
     /// Folder development mail is written to; empty means `<data_dir>/mail`.
     pub mail_dir: PathBuf,
+    /// Seconds an Idempotency-Key is remembered (24 hours by default).
+    pub idempotency_ttl_secs: i64,
 }
 
 impl Default for CommerceSettings {
@@ -106,6 +108,7 @@ impl Default for CommerceSettings {
             test_webhook_secret: d.test_webhook_secret,
             mail_from: d.mail_from,
             mail_dir: PathBuf::new(),
+            idempotency_ttl_secs: d.idempotency_ttl_secs,
         }
     }
 }
@@ -339,6 +342,7 @@ impl Config {
             } else {
                 c.mail_dir.clone()
             },
+            idempotency_ttl_secs: c.idempotency_ttl_secs,
         }
     }
 

@@ -126,7 +126,12 @@ pub struct EventRecord {
 }
 
 /// Writes the order and its first event (`from` NULL: the order came into being in `status`).
-pub async fn insert(c: Conn<'_>, o: &NewOrder, actor_id: Option<i64>, now_us: i64) -> StoreResult<i64> {
+pub async fn insert(
+    c: Conn<'_>,
+    o: &NewOrder,
+    actor_id: Option<i64>,
+    now_us: i64,
+) -> StoreResult<i64> {
     const SQL: &str = "INSERT INTO orders (shop_id, buyer_id, status, currency, subtotal_minor, shipping_minor, \
         tax_minor, total_minor, payment_provider, email, ship_name, ship_line1, ship_line2, ship_city, ship_region, \
         ship_postal_code, ship_country, ship_phone, shipping_method, note, reserved_until, created_at, updated_at) \
@@ -254,7 +259,18 @@ pub async fn list(
 pub async fn lines(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<LineRecord>> {
     const SQL: &str = "SELECT id, product_id, variant_id, title, variant_title, sku, unit_price_minor, quantity, \
         refunded_quantity, stock_taken FROM order_lines WHERE order_id = $1 ORDER BY id";
-    type Row = (i64, Option<i64>, Option<i64>, String, String, String, i64, i64, i64, bool);
+    type Row = (
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        bool,
+    );
     let rows: Vec<Row> =
         on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await)?;
     Ok(rows
@@ -296,8 +312,7 @@ pub async fn events(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<EventRecord>>
 pub async fn expired_pending(c: Conn<'_>, now_us: i64, limit: i64) -> StoreResult<Vec<i64>> {
     const SQL: &str = "SELECT id FROM orders WHERE status = 'pending' AND reserved_until IS NOT NULL \
         AND reserved_until <= $1 ORDER BY reserved_until, id LIMIT $2";
-    let ids: Vec<i64> =
-        on_conn!(c, c => sqlx::query_scalar(SQL).bind(now_us).bind(limit).fetch_all(&mut *c).await)?;
+    let ids: Vec<i64> = on_conn!(c, c => sqlx::query_scalar(SQL).bind(now_us).bind(limit).fetch_all(&mut *c).await)?;
     Ok(ids)
 }
 
@@ -342,9 +357,43 @@ pub async fn record_click(
     user_id: Option<i64>,
     now_us: i64,
 ) -> StoreResult<()> {
-    const SQL: &str =
-        "INSERT INTO checkout_clicks (shop_id, product_id, user_id, created_at) VALUES ($1, $2, $3, $4)";
+    const SQL: &str = "INSERT INTO checkout_clicks (shop_id, product_id, user_id, created_at) VALUES ($1, $2, $3, $4)";
     on_conn!(c, c => sqlx::query(SQL).bind(shop_id).bind(product_id).bind(user_id).bind(now_us)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// The account's e-mail, the default address for order mail.
+pub async fn user_email(c: Conn<'_>, user_id: i64) -> StoreResult<String> {
+    const SQL: &str = "SELECT email FROM users WHERE id = $1";
+    let e: Option<String> =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(user_id).fetch_optional(&mut *c).await)?;
+    Ok(e.unwrap_or_default())
+}
+
+/// The handle of a shop the user is staff of (their own first), for "my shop's orders" without a handle.
+pub async fn staff_shop_handle(c: Conn<'_>, user_id: i64) -> StoreResult<Option<String>> {
+    const SQL: &str = "SELECT s.handle FROM shop_staff st JOIN shops s ON s.id = st.shop_id \
+        WHERE st.user_id = $1 ORDER BY CASE WHEN st.role = 'owner' THEN 0 ELSE 1 END, s.id LIMIT 1";
+    let h: Option<String> =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(user_id).fetch_optional(&mut *c).await)?;
+    Ok(h)
+}
+
+/// The newest payment attempt of an order: (id, provider, status, failure code).
+pub async fn latest_payment(
+    c: Conn<'_>,
+    order_id: i64,
+) -> StoreResult<Option<(i64, String, String, String)>> {
+    const SQL: &str = "SELECT id, provider, status, failure_code FROM payments WHERE order_id = $1 \
+        ORDER BY id DESC LIMIT 1";
+    let r = on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_optional(&mut *c).await)?;
+    Ok(r)
+}
+
+pub async fn shop_currency(c: Conn<'_>, shop_id: i64) -> StoreResult<Option<String>> {
+    const SQL: &str = "SELECT currency FROM shops WHERE id = $1";
+    let cur: Option<String> =
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(shop_id).fetch_optional(&mut *c).await)?;
+    Ok(cur)
 }

@@ -165,6 +165,7 @@ impl From<ServiceError> for AppError {
                     souk_service::Refusal::Conflict => StatusCode::CONFLICT,
                     souk_service::Refusal::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
                     souk_service::Refusal::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+                    souk_service::Refusal::Forbidden => StatusCode::FORBIDDEN,
                 };
                 let mut err = AppError::new(status, code, message);
                 err.details = details;

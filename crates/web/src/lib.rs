@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod extract;
 mod i18n;
+pub mod idempotency;
 mod media;
 mod middleware;
 mod pages;

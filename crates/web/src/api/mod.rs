@@ -1,15 +1,15 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
-mod cart;
-mod checkout;
+pub(crate) mod cart;
+pub(crate) mod checkout;
 mod feeds;
 mod ledger;
 mod merchant;
 mod moderation;
 mod notifications;
 mod ops;
-mod orders;
+pub(crate) mod orders;
 mod payments;
 pub(crate) mod posts;
 mod products;
