@@ -10,6 +10,7 @@ mod error;
 pub mod idempotency;
 pub mod ledger;
 pub mod mail;
+pub mod markdown;
 pub mod media;
 pub mod orders;
 mod passwords;
@@ -94,9 +95,9 @@ impl Services {
         Ok(Self {
             accounts: AccountService::new(db.clone(), limiter),
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
+            shops: shops::ShopService::new(db.clone(), media.clone()),
+            catalog: catalog::CatalogService::new(db.clone(), media.clone()),
             media,
-            shops: shops::ShopService::new(db.clone()),
-            catalog: catalog::CatalogService::new(db.clone()),
             cart: cart::CartService::new(db.clone()),
             checkout: checkout::CheckoutService::new(db.clone(), config.commerce.clone()),
             orders: orders::OrderService::new(db.clone(), config.commerce.clone()),

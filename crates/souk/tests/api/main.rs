@@ -2,13 +2,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod commerce_support;
 mod csrf;
 mod login;
 mod ops;
 mod pages;
+mod products;
 mod profiles;
 mod rate_limits;
 mod sessions;
+mod shops;
 mod signup;
 mod smoke;
 mod social_engagement;
