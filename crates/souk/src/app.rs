@@ -106,6 +106,18 @@ impl App {
                 }
             }
         });
+        // Order e-mail waits in the outbox (written in the same transaction as the order change) until
+        // this loop delivers it; claims are guarded, so an operator's "send now" cannot double-send.
+        let services = self.services.clone();
+        let mail = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                if let Err(e) = services.mail.send_pending().await {
+                    tracing::warn!(error = %e, "sending queued mail failed");
+                }
+            }
+        });
         let result = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -113,6 +125,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         housekeeping.abort();
+        mail.abort();
         release.abort();
         self.db.close().await;
         result.context("HTTP server failed")

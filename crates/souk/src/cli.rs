@@ -58,6 +58,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Inspect the double-entry ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LedgerCommand {
+    /// Prove the books balance: every transaction's debits equal its credits per currency, and every
+    /// order's paid and refunded totals match the ledger. Exits with 1 when anything is off.
+    Check,
 }
 
 #[derive(Subcommand, Debug)]
@@ -186,6 +198,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             app.db.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ledger {
+            command: LedgerCommand::Check,
+        } => {
+            let app = App::open(config, true).await?;
+            let report = app.services.ledger.check().await;
+            app.db.close().await;
+            let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", ledger_summary(&report));
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::User {
             command:
                 UserCommand::Create {
@@ -240,4 +266,69 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// The `souk ledger check` report: balances per currency and account, then every problem found.
+fn ledger_summary(r: &souk_service::ledger::LedgerReport) -> String {
+    use souk_service::ledger::LedgerReport;
+    use std::fmt::Write;
+    let amount = |currency: &str, minor: i64| {
+        LedgerReport::money(currency, minor)
+            .map(|m| m.to_decimal_string())
+            .unwrap_or_else(|| minor.to_string())
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "Ledger: {} transactions", r.transactions);
+    for b in &r.balances {
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<17} debits {:>14}  credits {:>14}  balance {:>14}",
+            b.currency,
+            b.account,
+            amount(&b.currency, b.debit_minor),
+            amount(&b.currency, b.credit_minor),
+            amount(&b.currency, b.balance_minor)
+        );
+    }
+    for (currency, net) in &r.currency_totals {
+        if *net != 0 {
+            let _ = writeln!(
+                out,
+                "UNBALANCED: {currency} debits exceed credits by {}",
+                amount(currency, *net)
+            );
+        }
+    }
+    for u in &r.unbalanced {
+        let _ = writeln!(
+            out,
+            "UNBALANCED: transaction {} ({}) debits {} credits {}",
+            u.transaction_id,
+            if u.currency.is_empty() {
+                "no entries"
+            } else {
+                &u.currency
+            },
+            amount(&u.currency, u.debit_minor),
+            amount(&u.currency, u.credit_minor)
+        );
+    }
+    for m in &r.mismatched_orders {
+        let _ = writeln!(
+            out,
+            "MISMATCH: order {} paid {} (ledger {}), refunded {} (ledger {}) {}",
+            m.order_id,
+            amount(&m.currency, m.paid_minor),
+            amount(&m.currency, m.ledger_paid_minor),
+            amount(&m.currency, m.refunded_minor),
+            amount(&m.currency, m.ledger_refunded_minor),
+            m.currency
+        );
+    }
+    if r.ok() {
+        out.push_str("OK: every transaction balances and every order matches the ledger.\n");
+    } else {
+        out.push_str("FAILED: the ledger check found problems (see above).\n");
+    }
+    out
 }
