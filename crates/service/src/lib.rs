@@ -105,10 +105,10 @@ impl Services {
                 db.clone(),
                 config.commerce.idempotency_ttl_secs,
             ),
-            payments: payments::PaymentService::new(db.clone()),
-            refunds: refunds::RefundService::new(db.clone()),
+            payments: payments::PaymentService::new(db.clone(), &config.commerce),
+            refunds: refunds::RefundService::new(db.clone(), &config.commerce),
             ledger: ledger::LedgerService::new(db.clone()),
-            mail: mail::MailService::new(db.clone()),
+            mail: mail::MailService::new(db.clone(), &config.commerce),
             dashboard: dashboard::DashboardService::new(db.clone()),
             db,
         })
