@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod commerce_support;
+mod checkout;
 mod csrf;
 mod login;
 mod ops;
+mod oversell;
 mod pages;
 mod products;
 mod profiles;
