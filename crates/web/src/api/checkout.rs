@@ -107,14 +107,21 @@ pub(crate) async fn checkout_and_pay(
     s.services.orders.get_for_viewer(v, placed.order_id).await
 }
 
-/// Starts payment for a placed order. Until stream C's `PaymentService::pay` lands the order simply stays
-/// pending (its stock reserved until `reserved_until`).
+/// Starts payment for a placed order (stream C's `PaymentService::pay`): a succeeded card pays it, a
+/// pending one leaves it pending, a declined one cancels it and answers 402 `payment_declined`.
 pub(crate) async fn pay(
-    _s: &AppState,
+    s: &AppState,
     _v: &Viewer,
-    _order_id: i64,
-    _payment: &PaymentChoice,
+    order_id: i64,
+    payment: &PaymentChoice,
 ) -> ServiceResult<()> {
+    let method = match payment {
+        PaymentChoice::Manual => souk_service::payments::PaymentMethod::Manual,
+        PaymentChoice::Test { card_number } => souk_service::payments::PaymentMethod::TestCard {
+            card_number: card_number.clone(),
+        },
+    };
+    s.services.payments.pay(order_id, method).await?;
     Ok(())
 }
 

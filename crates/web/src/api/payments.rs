@@ -43,7 +43,7 @@ impl From<&NextAction> for NextActionJson {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PaymentJson {
+pub struct PaymentAttemptJson {
     pub id: i64,
     pub order_id: i64,
     pub provider: String,
@@ -53,9 +53,9 @@ pub struct PaymentJson {
     pub next_action: Option<NextActionJson>,
 }
 
-impl From<&PaymentOutcome> for PaymentJson {
+impl From<&PaymentOutcome> for PaymentAttemptJson {
     fn from(p: &PaymentOutcome) -> Self {
-        PaymentJson {
+        PaymentAttemptJson {
             id: p.payment_id,
             order_id: p.order_id,
             provider: p.provider.clone(),
@@ -70,7 +70,7 @@ impl From<&PaymentOutcome> for PaymentJson {
 /// `Idempotency-Key`. A declined card answers 402 `payment_declined` and cancels the order.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "payments",
     security(("bearer" = []), ("session_cookie" = [])), params(("id" = i64, Path)), request_body = PayRequest,
-    responses((status = 201, body = PaymentJson), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = PaymentAttemptJson), (status = 402, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn pay(
     State(s): State<AppState>,
@@ -79,12 +79,19 @@ async fn pay(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    idempotent(&s, &v, &format!("POST /api/v1/orders/{id}/payments"), &headers, &body, || async {
-        let ApiJson(req) = parse_json::<PayRequest>(&body)?;
-        let method = PaymentMethod::parse(&req.provider, req.card_number.as_deref())?;
-        let out = s.services.payments.retry(&v, id, method).await?;
-        Ok((StatusCode::CREATED, Json(PaymentJson::from(&out))))
-    })
+    idempotent(
+        &s,
+        &v,
+        &format!("POST /api/v1/orders/{id}/payments"),
+        &headers,
+        &body,
+        || async {
+            let ApiJson(req) = parse_json::<PayRequest>(&body)?;
+            let method = PaymentMethod::parse(&req.provider, req.card_number.as_deref())?;
+            let out = s.services.payments.retry(&v, id, method).await?;
+            Ok((StatusCode::CREATED, Json(PaymentAttemptJson::from(&out))))
+        },
+    )
     .await
 }
 
@@ -117,23 +124,27 @@ where
 
 /// A JSON body read from bytes the idempotency wrapper has already hashed.
 pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<ApiJson<T>> {
-    serde_json::from_slice(body)
-        .map(ApiJson)
-        .map_err(|e| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", e.to_string()))
+    serde_json::from_slice(body).map(ApiJson).map_err(|e| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            e.to_string(),
+        )
+    })
 }
 
 /// The merchant confirms a bank transfer or cash payment. Staff of the order's shop only (others 404);
 /// an order that is not pending answers 409 `invalid_transition`.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/mark-paid", tag = "payments",
     security(("bearer" = []), ("session_cookie" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = PaymentJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = PaymentAttemptJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn mark_paid(
     State(s): State<AppState>,
     ApiViewer(v): ApiViewer,
     Path(id): Path<i64>,
-) -> ApiResult<Json<PaymentJson>> {
+) -> ApiResult<Json<PaymentAttemptJson>> {
     let out = s.services.payments.mark_paid(&v, id).await?;
-    Ok(Json(PaymentJson::from(&out)))
+    Ok(Json(PaymentAttemptJson::from(&out)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -149,9 +160,10 @@ pub(crate) fn webhook_error(e: WebhookError) -> AppError {
             "invalid_signature",
             format!("The webhook signature is not valid: {why}."),
         ),
-        WebhookError::InvalidPayload(why) => {
-            AppError::bad_request("invalid_payload", format!("The webhook body is not valid: {why}."))
-        }
+        WebhookError::InvalidPayload(why) => AppError::bad_request(
+            "invalid_payload",
+            format!("The webhook body is not valid: {why}."),
+        ),
         WebhookError::UnknownProvider => AppError::not_found(),
         WebhookError::Service(e) => e.into(),
     }
@@ -170,7 +182,11 @@ async fn test_webhook(
 ) -> ApiResult<Json<WebhookReceived>> {
     let pairs: Vec<(String, String)> = headers
         .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_owned(), v.to_owned()))
+        })
         .collect();
     let outcome = s
         .services
