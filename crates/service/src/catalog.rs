@@ -1364,3 +1364,563 @@ fn dedup(errors: Vec<FieldError>) -> Vec<FieldError> {
 pub fn is_staff_role(role: Option<ShopRole>) -> bool {
     role.is_some()
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Collections
+
+pub const MAX_RULES: usize = 10;
+pub const MAX_MANUAL_PRODUCTS: usize = 200;
+
+/// What a rule condition looks at. Text fields compare case-insensitively and exactly; `tag` matches one of
+/// the product's tags; `price_min`/`price_max` bound the product price in minor units (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleField {
+    ProductType,
+    PriceMin,
+    PriceMax,
+    Gender,
+    GoogleCategory,
+    Brand,
+    ItemId,
+    CustomLabel(u8),
+    Tag,
+}
+
+impl RuleField {
+    pub const NAMES: [&'static str; 13] = [
+        "product_type",
+        "price_min",
+        "price_max",
+        "gender",
+        "google_category",
+        "brand",
+        "item_id",
+        "custom_label_0",
+        "custom_label_1",
+        "custom_label_2",
+        "custom_label_3",
+        "custom_label_4",
+        "tag",
+    ];
+
+    pub fn parse(s: &str) -> Option<RuleField> {
+        Some(match s.trim() {
+            "product_type" => RuleField::ProductType,
+            "price_min" => RuleField::PriceMin,
+            "price_max" => RuleField::PriceMax,
+            "gender" => RuleField::Gender,
+            "google_category" => RuleField::GoogleCategory,
+            "brand" => RuleField::Brand,
+            "item_id" => RuleField::ItemId,
+            "custom_label_0" => RuleField::CustomLabel(0),
+            "custom_label_1" => RuleField::CustomLabel(1),
+            "custom_label_2" => RuleField::CustomLabel(2),
+            "custom_label_3" => RuleField::CustomLabel(3),
+            "custom_label_4" => RuleField::CustomLabel(4),
+            "tag" => RuleField::Tag,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleField::ProductType => "product_type",
+            RuleField::PriceMin => "price_min",
+            RuleField::PriceMax => "price_max",
+            RuleField::Gender => "gender",
+            RuleField::GoogleCategory => "google_category",
+            RuleField::Brand => "brand",
+            RuleField::ItemId => "item_id",
+            RuleField::CustomLabel(0) => "custom_label_0",
+            RuleField::CustomLabel(1) => "custom_label_1",
+            RuleField::CustomLabel(2) => "custom_label_2",
+            RuleField::CustomLabel(3) => "custom_label_3",
+            RuleField::CustomLabel(_) => "custom_label_4",
+            RuleField::Tag => "tag",
+        }
+    }
+}
+
+/// One condition of a rule collection; every condition must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub field: RuleField,
+    /// Text to match, or for prices an amount in minor units.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CollectionInput {
+    pub title: Option<String>,
+    /// `manual` or `rule` (create only).
+    pub kind: Option<String>,
+    /// `(field, value)` pairs (rule collections).
+    pub rules: Option<Vec<(String, String)>>,
+    /// Products in order (manual collections).
+    pub product_ids: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectionView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub shop_handle: String,
+    pub title: String,
+    pub manual: bool,
+    pub rules: Vec<Rule>,
+    /// Manual collections: their products in order.
+    pub product_ids: Vec<i64>,
+    pub featured_position: Option<i32>,
+    pub can_edit: bool,
+}
+
+fn parse_rules(raw: &[(String, String)]) -> ServiceResult<Vec<Rule>> {
+    if raw.len() > MAX_RULES {
+        return Err(ServiceError::field(
+            "rules",
+            "too_many_rules",
+            format!("A collection has at most {MAX_RULES} conditions."),
+        ));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for (f, v) in raw {
+        let field = RuleField::parse(f).ok_or_else(|| {
+            ServiceError::field(
+                "rules",
+                "invalid_rule_field",
+                format!("{f:?} is not one of: {}", RuleField::NAMES.join(", ")),
+            )
+        })?;
+        let value = v.trim().to_owned();
+        match field {
+            RuleField::PriceMin | RuleField::PriceMax => {
+                if value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=MAX_AMOUNT_MINOR).contains(n))
+                    .is_none()
+                {
+                    return Err(ServiceError::field(
+                        "rules",
+                        "invalid_rule_value",
+                        "A price bound is a whole number of minor units (cents, or won for KRW).",
+                    ));
+                }
+            }
+            RuleField::Gender => {
+                Gender::parse(&value, "rules")?;
+            }
+            _ => {
+                if value.is_empty() || value.chars().count() > 300 {
+                    return Err(ServiceError::field(
+                        "rules",
+                        "invalid_rule_value",
+                        "Each condition needs a value of at most 300 characters.",
+                    ));
+                }
+            }
+        }
+        out.push(Rule { field, value });
+    }
+    Ok(out)
+}
+
+fn rules_of(rec: &souk_store::collections::CollectionRecord) -> Vec<Rule> {
+    let v: Vec<serde_json::Value> = serde_json::from_str(&rec.rules).unwrap_or_default();
+    v.iter()
+        .filter_map(|r| {
+            let field = RuleField::parse(r.get("field")?.as_str()?)?;
+            let value = match r.get("value")? {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Some(Rule { field, value })
+        })
+        .collect()
+}
+
+fn rules_json(rules: &[Rule]) -> String {
+    serde_json::Value::Array(
+        rules
+            .iter()
+            .map(|r| serde_json::json!({"field": r.field.name(), "value": r.value}))
+            .collect(),
+    )
+    .to_string()
+}
+
+/// Escapes LIKE wildcards so a tag such as `50%` matches literally.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// SQL over `p` selecting a shop's products that meet every rule; placeholders start at `$1`.
+fn rule_condition(shop_id: i64, rules: &[Rule], active_only: bool) -> (String, Vec<Bind>) {
+    let mut cond = String::from("p.shop_id = $1");
+    let mut binds = vec![Bind::Int(shop_id)];
+    if active_only {
+        cond.push_str(" AND p.status = 'active'");
+    }
+    for r in rules {
+        let n = binds.len() + 1;
+        let text_eq = |col: &str| format!(" AND LOWER({col}) = ${n}");
+        let (sql, bind) = match r.field {
+            RuleField::PriceMin => (
+                format!(" AND p.price_minor >= ${n}"),
+                Bind::Int(r.value.parse().unwrap_or(0)),
+            ),
+            RuleField::PriceMax => (
+                format!(" AND p.price_minor <= ${n}"),
+                Bind::Int(r.value.parse().unwrap_or(0)),
+            ),
+            RuleField::Gender => (
+                format!(" AND p.gender = ${n}"),
+                Bind::Text(r.value.to_lowercase()),
+            ),
+            RuleField::ProductType => (
+                text_eq("p.product_type"),
+                Bind::Text(r.value.to_lowercase()),
+            ),
+            RuleField::GoogleCategory => (
+                text_eq("p.google_category"),
+                Bind::Text(r.value.to_lowercase()),
+            ),
+            RuleField::Brand => (text_eq("p.brand"), Bind::Text(r.value.to_lowercase())),
+            RuleField::ItemId => (
+                text_eq("COALESCE(p.item_id, '')"),
+                Bind::Text(r.value.to_lowercase()),
+            ),
+            RuleField::CustomLabel(i) => (
+                text_eq(&format!("p.custom_label_{}", i.min(4))),
+                Bind::Text(r.value.to_lowercase()),
+            ),
+            RuleField::Tag => (
+                format!(" AND (',' || LOWER(p.tags) || ',') LIKE ${n} ESCAPE '\\'"),
+                Bind::Text(format!("%,{},%", like_escape(&r.value.to_lowercase()))),
+            ),
+        };
+        cond.push_str(&sql);
+        binds.push(bind);
+    }
+    (cond, binds)
+}
+
+async fn collection_view(
+    c: Conn<'_>,
+    viewer: Option<&Viewer>,
+    rec: souk_store::collections::CollectionRecord,
+) -> ServiceResult<CollectionView> {
+    let mut c = c;
+    let shop = shop_store::by_id(reborrow(&mut c), rec.shop_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let can_edit = crate::shops::role_in(reborrow(&mut c), viewer, rec.shop_id)
+        .await?
+        .is_some();
+    let manual = rec.kind == "manual";
+    let product_ids = if manual {
+        souk_store::collections::product_ids(c, rec.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CollectionView {
+        id: rec.id,
+        shop_id: rec.shop_id,
+        shop_handle: shop.handle,
+        title: rec.title.clone(),
+        manual,
+        rules: rules_of(&rec),
+        product_ids,
+        featured_position: rec.featured_position,
+        can_edit,
+    })
+}
+
+/// Checks that every id is a product of the shop (manual collections cannot borrow other shops' products).
+async fn check_shop_products(c: Conn<'_>, shop_id: i64, ids: &[i64]) -> ServiceResult<Vec<i64>> {
+    let mut seen = HashSet::new();
+    let ids: Vec<i64> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
+    if ids.len() > MAX_MANUAL_PRODUCTS {
+        return Err(ServiceError::field(
+            "product_ids",
+            "too_many_products",
+            format!("A collection lists at most {MAX_MANUAL_PRODUCTS} products."),
+        ));
+    }
+    let found = products::by_ids(c, &ids).await?;
+    let ok: HashSet<i64> = found
+        .iter()
+        .filter(|p| p.shop_id == shop_id)
+        .map(|p| p.id)
+        .collect();
+    if ids.iter().any(|i| !ok.contains(i)) {
+        return Err(ServiceError::field(
+            "product_ids",
+            "unknown_product",
+            "Every product must belong to this shop.",
+        ));
+    }
+    Ok(ids)
+}
+
+/// Checks that every id is a collection of the shop, for the featured list.
+pub async fn check_shop_collections(
+    c: Conn<'_>,
+    shop_id: i64,
+    ids: &[i64],
+) -> ServiceResult<Vec<i64>> {
+    let mut seen = HashSet::new();
+    let ids: Vec<i64> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
+    let mine: HashSet<i64> = souk_store::collections::by_shop(c, shop_id)
+        .await?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    if ids.iter().any(|i| !mine.contains(i)) {
+        return Err(ServiceError::field(
+            "featured_collections",
+            "unknown_collection",
+            "Every featured collection must belong to this shop.",
+        ));
+    }
+    Ok(ids)
+}
+
+impl CatalogService {
+    /// Creates a manual or rule collection (shop staff).
+    pub async fn create_collection(
+        &self,
+        viewer: &Viewer,
+        handle: &str,
+        input: CollectionInput,
+    ) -> ServiceResult<CollectionView> {
+        let mut tx = self.db.begin().await?;
+        let access = require_staff(tx.conn(), viewer, ShopRef::Handle(handle), false).await?;
+        let title = text(input.title.as_deref().unwrap_or(""), "title", 100, true)?;
+        let manual = match input.kind.as_deref().map(str::trim) {
+            Some("manual") | None => true,
+            Some("rule") => false,
+            Some(other) => {
+                return Err(ServiceError::field(
+                    "kind",
+                    "invalid_choice",
+                    format!("{other:?} is not one of: manual, rule"),
+                ));
+            }
+        };
+        let rules = parse_rules(input.rules.as_deref().unwrap_or(&[]))?;
+        if !manual && rules.is_empty() {
+            return Err(ServiceError::field(
+                "rules",
+                "rules_required",
+                "A rule collection needs at least one condition.",
+            ));
+        }
+        let id = souk_store::collections::insert(
+            tx.conn(),
+            access.shop_id,
+            &title,
+            if manual { "manual" } else { "rule" },
+            &rules_json(if manual { &[] } else { &rules }),
+            Timestamp::now(),
+        )
+        .await?;
+        if manual && let Some(ids) = &input.product_ids {
+            let ids = check_shop_products(tx.conn(), access.shop_id, ids).await?;
+            souk_store::collections::set_products(tx.conn(), id, &ids).await?;
+        }
+        let rec = souk_store::collections::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let view = collection_view(tx.conn(), Some(viewer), rec).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Changes a collection's title, rules or products (shop staff).
+    pub async fn update_collection(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        input: CollectionInput,
+    ) -> ServiceResult<CollectionView> {
+        let mut tx = self.db.begin().await?;
+        let rec = souk_store::collections::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(rec.shop_id), false).await?;
+        let manual = rec.kind == "manual";
+        let title = match &input.title {
+            Some(t) => text(t, "title", 100, true)?,
+            None => rec.title.clone(),
+        };
+        let rules = match &input.rules {
+            Some(r) if !manual => {
+                let rules = parse_rules(r)?;
+                if rules.is_empty() {
+                    return Err(ServiceError::field(
+                        "rules",
+                        "rules_required",
+                        "A rule collection needs at least one condition.",
+                    ));
+                }
+                rules_json(&rules)
+            }
+            _ => rec.rules.clone(),
+        };
+        souk_store::collections::update(tx.conn(), id, &title, &rules, Timestamp::now()).await?;
+        if manual && let Some(ids) = &input.product_ids {
+            let ids = check_shop_products(tx.conn(), rec.shop_id, ids).await?;
+            souk_store::collections::set_products(tx.conn(), id, &ids).await?;
+        }
+        let rec = souk_store::collections::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let view = collection_view(tx.conn(), Some(viewer), rec).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn delete_collection(&self, viewer: &Viewer, id: i64) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await?;
+        let rec = souk_store::collections::by_id(tx.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        require_staff(tx.conn(), viewer, ShopRef::Id(rec.shop_id), false).await?;
+        souk_store::collections::delete(tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A collection (collections are public; their draft products are not).
+    pub async fn collection(
+        &self,
+        viewer: Option<&Viewer>,
+        id: i64,
+    ) -> ServiceResult<CollectionView> {
+        let mut h = self.db.read().await?;
+        let rec = souk_store::collections::by_id(h.conn(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        collection_view(h.conn(), viewer, rec).await
+    }
+
+    /// A shop's collections, featured first in order.
+    pub async fn shop_collections(
+        &self,
+        viewer: Option<&Viewer>,
+        handle: &str,
+    ) -> ServiceResult<Vec<CollectionView>> {
+        let mut h = self.db.read().await?;
+        let shop = shop_store::by_handle_key(h.conn(), &handle.trim().to_ascii_lowercase())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let mut out = Vec::new();
+        for rec in souk_store::collections::by_shop(h.conn(), shop.id).await? {
+            out.push(collection_view(h.conn(), viewer, rec).await?);
+        }
+        Ok(out)
+    }
+
+    /// The products of a collection as the viewer may see them: manual ones in their order (one page),
+    /// rule ones newest first with a cursor.
+    pub async fn collection_products(
+        &self,
+        viewer: Option<&Viewer>,
+        id: i64,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Page<ProductView>> {
+        let view = self.collection(viewer, id).await?;
+        let mut h = self.db.read().await?;
+        collection_page(h.conn(), viewer, &view, cursor, limit).await
+    }
+
+    /// The shop home's sections: featured collections in order (or the draft's order in a preview), each
+    /// with its first few products.
+    pub async fn featured_sections(
+        &self,
+        viewer: Option<&Viewer>,
+        shop_id: i64,
+        order: Option<&[i64]>,
+        per_section: i64,
+    ) -> ServiceResult<Vec<(CollectionView, Vec<ProductView>)>> {
+        let mut h = self.db.read().await?;
+        let all = souk_store::collections::by_shop(h.conn(), shop_id).await?;
+        let chosen: Vec<souk_store::collections::CollectionRecord> = match order {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| all.iter().find(|c| c.id == *id).cloned())
+                .collect(),
+            None => all
+                .into_iter()
+                .filter(|c| c.featured_position.is_some())
+                .collect(),
+        };
+        let mut out = Vec::new();
+        for rec in chosen {
+            let view = collection_view(h.conn(), viewer, rec).await?;
+            let page = collection_page(h.conn(), viewer, &view, None, Some(per_section)).await?;
+            if !page.items.is_empty() || view.can_edit {
+                out.push((view, page.items));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the featured list directly (used by demo data; merchants go through the branding draft).
+    pub async fn set_featured(
+        &self,
+        viewer: &Viewer,
+        handle: &str,
+        ids: &[i64],
+    ) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await?;
+        let access = require_staff(tx.conn(), viewer, ShopRef::Handle(handle), true).await?;
+        let ids = check_shop_collections(tx.conn(), access.shop_id, ids).await?;
+        souk_store::collections::set_featured(tx.conn(), access.shop_id, &ids).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn collection_page(
+    c: Conn<'_>,
+    viewer: Option<&Viewer>,
+    view: &CollectionView,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> ServiceResult<Page<ProductView>> {
+    let mut c = c;
+    let n = limit.unwrap_or(24).clamp(1, 100);
+    let active_only = !view.can_edit;
+    if view.manual {
+        let rows = products::by_ids(reborrow(&mut c), &view.product_ids).await?;
+        let mut views = views_of(c, viewer, rows).await?;
+        views.retain(|p| !active_only || p.status == ProductStatus::Active);
+        let pos: HashMap<i64, usize> = view
+            .product_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        views.sort_by_key(|p| pos.get(&p.product.id).copied().unwrap_or(usize::MAX));
+        views.truncate(usize::try_from(n).unwrap_or(0));
+        return Ok(Page {
+            items: views,
+            next_cursor: None,
+        });
+    }
+    let before = parse_cursor(cursor)?;
+    let (cond, binds) = rule_condition(view.shop_id, &view.rules, active_only);
+    let rows = products::search(reborrow(&mut c), &cond, binds, before, n + 1).await?;
+    let views = views_of(c, viewer, rows).await?;
+    Ok(page_of(views, n))
+}

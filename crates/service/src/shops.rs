@@ -24,6 +24,8 @@ pub struct BrandingView {
     pub font: ShopFont,
     pub logo_key: Option<String>,
     pub cover_key: Option<String>,
+    /// Featured collections in order, when the draft changes them (live ones live on the collections).
+    pub featured: Option<Vec<i64>>,
 }
 
 /// A shop as one viewer sees it.
@@ -198,6 +200,7 @@ fn live_branding(s: &ShopRecord) -> BrandingView {
         font: ShopFont::parse(&s.font, "font").unwrap_or(ShopFont::System),
         logo_key: s.logo_key.clone(),
         cover_key: s.cover_key.clone(),
+        featured: None,
     }
 }
 
@@ -220,6 +223,10 @@ fn draft_branding(s: &ShopRecord) -> Option<BrandingView> {
             .unwrap_or(live.font),
         logo_key: key_of("logo_key", live.logo_key),
         cover_key: key_of("cover_key", live.cover_key),
+        featured: v.get("featured").and_then(|f| {
+            f.as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+        }),
     })
 }
 
@@ -230,6 +237,7 @@ fn draft_json(b: &BrandingView) -> String {
         "font": b.font.as_str(),
         "logo_key": b.logo_key,
         "cover_key": b.cover_key,
+        "featured": b.featured,
     })
     .to_string()
 }
@@ -240,6 +248,8 @@ pub struct BrandingPatch {
     pub accent_color: Option<String>,
     pub background_color: Option<String>,
     pub font: Option<String>,
+    /// Featured collections in display order (replaces the list).
+    pub featured: Option<Vec<i64>>,
 }
 
 pub(crate) fn view_of(shop: ShopRecord, role: Option<ShopRole>) -> ServiceResult<ShopView> {
@@ -457,6 +467,10 @@ impl ShopService {
             return Err(ServiceError::Validation(errors));
         }
         check_colors(&draft)?;
+        if let Some(ids) = &patch.featured {
+            draft.featured =
+                Some(crate::catalog::check_shop_collections(tx.conn(), shop.id, ids).await?);
+        }
         shops::set_branding_draft(
             tx.conn(),
             shop.id,
@@ -548,6 +562,20 @@ impl ShopService {
             .ok_or(ServiceError::NotFound)?;
         if let Some(d) = draft_branding(&shop) {
             check_colors(&d)?;
+            if let Some(ids) = &d.featured {
+                // Collections deleted since the draft was saved are skipped.
+                let existing: Vec<i64> = souk_store::collections::by_shop(tx.conn(), shop.id)
+                    .await?
+                    .iter()
+                    .map(|c| c.id)
+                    .collect();
+                let ids: Vec<i64> = ids
+                    .iter()
+                    .copied()
+                    .filter(|i| existing.contains(i))
+                    .collect();
+                souk_store::collections::set_featured(tx.conn(), shop.id, &ids).await?;
+            }
             shops::publish_branding(
                 tx.conn(),
                 shop.id,

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Deserializer, Serialize};
 use souk_service::catalog::{
-    PriceInput, ProductInput, ProductView, StatusFilter, VariantInput, VariantView,
+    CollectionInput, CollectionView, PriceInput, ProductInput, ProductView, StatusFilter,
+    VariantInput, VariantView,
 };
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -471,6 +472,193 @@ async fn delete_image(
     Ok(Json(ProductJson::from(&p)))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct RuleJson {
+    /// product_type, price_min, price_max, gender, google_category, brand, item_id, custom_label_0…4, tag.
+    pub field: String,
+    /// Text to match (case-insensitive), or for price_min/price_max an amount in minor units.
+    pub value: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CollectionJson {
+    pub id: i64,
+    pub shop: String,
+    pub title: String,
+    /// manual or rule.
+    pub kind: String,
+    /// Rule collections: every condition must hold.
+    pub rules: Vec<RuleJson>,
+    /// Manual collections: products in order.
+    pub product_ids: Vec<i64>,
+    /// Position among the shop home's sections, or null when not featured.
+    pub featured_position: Option<i32>,
+}
+
+impl From<&CollectionView> for CollectionJson {
+    fn from(c: &CollectionView) -> Self {
+        Self {
+            id: c.id,
+            shop: c.shop_handle.clone(),
+            title: c.title.clone(),
+            kind: if c.manual { "manual" } else { "rule" }.to_owned(),
+            rules: c
+                .rules
+                .iter()
+                .map(|r| RuleJson {
+                    field: r.field.name().to_owned(),
+                    value: r.value.clone(),
+                })
+                .collect(),
+            product_ids: c.product_ids.clone(),
+            featured_position: c.featured_position,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RuleRequest {
+    pub field: String,
+    /// A string, or a number for price bounds.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CollectionRequest {
+    pub title: Option<String>,
+    /// manual (default) or rule; create only.
+    pub kind: Option<String>,
+    pub rules: Option<Vec<RuleRequest>>,
+    pub product_ids: Option<Vec<i64>>,
+}
+
+impl From<CollectionRequest> for CollectionInput {
+    fn from(r: CollectionRequest) -> Self {
+        CollectionInput {
+            title: r.title,
+            kind: r.kind,
+            rules: r.rules.map(|rs| {
+                rs.into_iter()
+                    .map(|r| {
+                        let v = match r.value {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (r.field, v)
+                    })
+                    .collect()
+            }),
+            product_ids: r.product_ids,
+        }
+    }
+}
+
+/// Create a collection (shop staff): a manual list of products, or rules that all must hold.
+#[utoipa::path(post, path = "/api/v1/shops/{handle}/collections", tag = "products", params(("handle" = String, Path)),
+    security(("bearer" = []), ("session_cookie" = [])), request_body = CollectionRequest,
+    responses((status = 201, body = CollectionJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_collection(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(handle): Path<String>,
+    ApiJson(r): ApiJson<CollectionRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let c = s
+        .services
+        .catalog
+        .create_collection(&v, &handle, r.into())
+        .await?;
+    Ok((StatusCode::CREATED, Json(CollectionJson::from(&c))))
+}
+
+/// A shop's collections, featured ones first in order.
+#[utoipa::path(get, path = "/api/v1/shops/{handle}/collections", tag = "products", params(("handle" = String, Path)),
+    responses((status = 200, body = Vec<CollectionJson>), (status = 404, body = ErrorBody)))]
+async fn list_collections(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Vec<CollectionJson>>> {
+    let list = s
+        .services
+        .catalog
+        .shop_collections(ctx.viewer.as_ref(), &handle)
+        .await?;
+    Ok(Json(list.iter().map(CollectionJson::from).collect()))
+}
+
+/// A collection.
+#[utoipa::path(get, path = "/api/v1/collections/{id}", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, body = CollectionJson), (status = 404, body = ErrorBody)))]
+async fn get_collection(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CollectionJson>> {
+    let c = s
+        .services
+        .catalog
+        .collection(ctx.viewer.as_ref(), id)
+        .await?;
+    Ok(Json(CollectionJson::from(&c)))
+}
+
+/// Change a collection's title, rules (rule collections) or products (manual ones) (shop staff).
+#[utoipa::path(patch, path = "/api/v1/collections/{id}", tag = "products", params(("id" = i64, Path)),
+    security(("bearer" = []), ("session_cookie" = [])), request_body = CollectionRequest,
+    responses((status = 200, body = CollectionJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn patch_collection(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CollectionRequest>,
+) -> ApiResult<Json<CollectionJson>> {
+    let c = s
+        .services
+        .catalog
+        .update_collection(&v, id, r.into())
+        .await?;
+    Ok(Json(CollectionJson::from(&c)))
+}
+
+/// Delete a collection (shop staff); its products stay.
+#[utoipa::path(delete, path = "/api/v1/collections/{id}", tag = "products", params(("id" = i64, Path)),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+async fn delete_collection(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    s.services.catalog.delete_collection(&v, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CollectionProductsQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A collection's products (active ones for shoppers).
+#[utoipa::path(get, path = "/api/v1/collections/{id}/products", tag = "products",
+    params(("id" = i64, Path), CollectionProductsQuery),
+    responses((status = 200, body = PageJson<ProductJson>), (status = 404, body = ErrorBody)))]
+async fn collection_products(
+    State(s): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<CollectionProductsQuery>,
+) -> ApiResult<Json<PageJson<ProductJson>>> {
+    let page = s
+        .services
+        .catalog
+        .collection_products(ctx.viewer.as_ref(), id, q.cursor.as_deref(), q.limit)
+        .await?;
+    Ok(Json(product_page(&page)))
+}
+
 pub(super) fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(add_images))
@@ -480,4 +668,7 @@ pub(super) fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(add_variant))
         .routes(routes!(patch_variant, delete_variant))
         .routes(routes!(delete_image))
+        .routes(routes!(create_collection, list_collections))
+        .routes(routes!(get_collection, patch_collection, delete_collection))
+        .routes(routes!(collection_products))
 }

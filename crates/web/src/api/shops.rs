@@ -25,6 +25,8 @@ pub struct BrandingJson {
     pub font: String,
     pub logo_url: Option<String>,
     pub cover_url: Option<String>,
+    /// In the draft only: featured collection ids in order, when the draft changes them.
+    pub featured_collections: Option<Vec<i64>>,
 }
 
 impl From<&BrandingView> for BrandingJson {
@@ -35,6 +37,7 @@ impl From<&BrandingView> for BrandingJson {
             font: b.font.as_str().to_owned(),
             logo_url: b.logo_key.as_deref().map(avatar_url),
             cover_url: b.cover_key.as_deref().map(avatar_url),
+            featured_collections: b.featured.clone(),
         }
     }
 }
@@ -240,6 +243,8 @@ pub struct BrandingRequest {
     pub background_color: Option<String>,
     /// system, serif, rounded or mono.
     pub font: Option<String>,
+    /// Featured collections in display order (replaces the list when published).
+    pub featured_collections: Option<Vec<i64>>,
 }
 
 /// Edit the branding draft (owner only). Colours are checked for contrast (422 `low_contrast`); nothing is
@@ -264,6 +269,7 @@ async fn patch_branding(
                 accent_color: r.accent_color,
                 background_color: r.background_color,
                 font: r.font,
+                featured: r.featured_collections,
             },
         )
         .await?;
