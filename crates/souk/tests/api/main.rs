@@ -2,14 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod checkout;
 mod collections;
 mod commerce_support;
-mod checkout;
 mod csrf;
 mod login;
 mod ops;
 mod oversell;
 mod pages;
+mod payments;
 mod products;
 mod profiles;
 mod rate_limits;
