@@ -2,18 +2,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cart;
 mod checkout;
 mod collections;
 mod commerce_support;
 mod csrf;
+mod idempotency;
 mod login;
 mod ops;
+mod orders;
 mod oversell;
 mod pages;
 mod payments;
 mod products;
 mod profiles;
 mod rate_limits;
+mod refunds;
 mod sessions;
 mod shops;
 mod signup;
