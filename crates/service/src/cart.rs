@@ -234,7 +234,6 @@ impl CartService {
         let mut tx = self.db.begin().await?;
         let variant = carts::variant(tx.conn(), variant_id)
             .await?
-            .filter(|v| v.product_status != "draft")
             .ok_or(ServiceError::NotFound)?;
         let cart = ensure_cart(tx.conn(), who, now).await?;
         let existing = carts::line_quantity(tx.conn(), cart, variant_id).await?;

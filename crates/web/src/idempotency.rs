@@ -126,5 +126,8 @@ fn replay(status: u16, body: String) -> Response {
     );
     res.headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    // A stored error body is already in Souk's envelope; mark it final so the error middleware does not
+    // replace it with a generic one.
+    res.extensions_mut().insert(crate::error::RenderedPage);
     res
 }

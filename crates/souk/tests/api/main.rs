@@ -3,13 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cart;
+mod cart;
 mod checkout;
 mod collections;
 mod commerce_support;
 mod csrf;
 mod idempotency;
+mod idempotency;
 mod login;
 mod ops;
+mod orders;
 mod orders;
 mod oversell;
 mod pages;
