@@ -885,6 +885,13 @@ impl CheckoutService {
         currency_of(&code)
     }
 
+    /// The currency of a shop the viewer is staff of (prices in region forms are in it).
+    pub async fn shop_currency_of(&self, viewer: &Viewer, shop: &str) -> ServiceResult<Currency> {
+        let mut h = self.db.read().await?;
+        let access = require_staff(h.conn(), viewer, ShopRef::Handle(shop), false).await?;
+        self.shop_currency(h.conn(), access.shop_id).await
+    }
+
     pub async fn add_region(
         &self,
         viewer: &Viewer,

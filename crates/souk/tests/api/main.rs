@@ -12,6 +12,7 @@ mod idempotency;
 mod idempotency;
 mod login;
 mod ops;
+mod order_pages;
 mod orders;
 mod orders;
 mod oversell;

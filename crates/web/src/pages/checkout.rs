@@ -1,13 +1,25 @@
-//! Checkout pages and shipping-region settings, and the website-mode click-out.
+//! Checkout pages: the per-shop checkout form (address, shipping method, totals, payment), order
+//! requests for shops that take orders by message, the merchant's shipping-region settings, and the
+//! website-mode click-out. Everything works without JavaScript.
 
+use super::{FormErrors, Ui, login_redirect, render, render_form_error};
+use crate::api::checkout::checkout_and_pay;
 use crate::context::RequestCtx;
 use crate::error::AppError;
+use crate::extract::CsrfForm;
 use crate::state::AppState;
+use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use souk_domain::{Currency, Money};
+use souk_service::checkout::{
+    AddressIn, CheckoutCommand, MoneyIn, PaymentChoice, Quote, RateInput, RegionInput,
+};
+use souk_service::idempotency::Claim;
 
 /// Website mode: record the click and send the shopper to the merchant's page with UTM parameters.
 async fn click_out(State(s): State<AppState>, ctx: RequestCtx, Path(id): Path<i64>) -> Response {
@@ -24,6 +36,575 @@ async fn click_out(State(s): State<AppState>, ctx: RequestCtx, Path(id): Path<i6
     }
 }
 
+pub struct QuoteLine {
+    pub title: String,
+    pub variant_title: String,
+    pub quantity: i64,
+    pub total: String,
+}
+
+pub struct RateOption {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage {
+    ui: Ui,
+    errors: FormErrors,
+    handle: String,
+    shop_name: String,
+    lines: Vec<QuoteLine>,
+    subtotal: String,
+    shipping: String,
+    tax: String,
+    tax_percent: String,
+    total: String,
+    total_minor: i64,
+    currency: String,
+    rates: Vec<RateOption>,
+    ships_there: bool,
+    form: CheckoutForm,
+    idem_key: String,
+}
+
+impl CheckoutPage {
+    fn field_error(&self, name: &str) -> String {
+        self.errors.get(&format!("address.{name}"))
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    rate: Option<String>,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    card_number: String,
+    /// The total and currency the page showed, so a change since is refused rather than charged.
+    #[serde(default)]
+    expected_total: Option<i64>,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    idem_key: String,
+}
+
+fn build_page(ui: Ui, errors: FormErrors, quote: &Quote, form: CheckoutForm) -> CheckoutPage {
+    let f = |m: Money| m.format(ui.locale);
+    CheckoutPage {
+        handle: quote.shop_handle.clone(),
+        shop_name: quote.shop_name.clone(),
+        lines: quote
+            .lines
+            .iter()
+            .map(|l| QuoteLine {
+                title: l.variant.title.clone(),
+                variant_title: l.variant.variant_title(),
+                quantity: l.quantity,
+                total: f(Money::new(
+                    l.variant.price_minor.saturating_mul(l.quantity),
+                    quote.currency,
+                )),
+            })
+            .collect(),
+        subtotal: f(quote.subtotal),
+        shipping: f(quote.shipping),
+        tax: f(quote.tax),
+        tax_percent: format!("{}.{:02}", quote.tax_bps / 100, quote.tax_bps % 100)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned(),
+        total: f(quote.total),
+        total_minor: quote.total.amount_minor,
+        currency: quote.currency.code().to_owned(),
+        rates: quote
+            .options
+            .iter()
+            .map(|(r, p)| RateOption {
+                id: r.id,
+                name: r.name.clone(),
+                price: f(*p),
+                chosen: quote.chosen_rate_id == Some(r.id),
+            })
+            .collect(),
+        ships_there: quote.ships_there,
+        idem_key: if form.idem_key.is_empty() {
+            souk_service::random_token("chk_")
+        } else {
+            form.idem_key.clone()
+        },
+        form,
+        errors,
+        ui,
+    }
+}
+
+fn rate_id(form: &CheckoutForm) -> Option<i64> {
+    form.rate.as_deref().and_then(|r| r.parse().ok())
+}
+
+async fn checkout_page(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+    Query(mut form): Query<CheckoutForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    if form.country.trim().is_empty() {
+        form.country = "US".into();
+    }
+    form.country = form.country.trim().to_ascii_uppercase();
+    let quote = match state
+        .services
+        .checkout
+        .quote(&viewer, &handle, Some(&form.country), rate_id(&form))
+        .await
+    {
+        Ok(q) => q,
+        Err(e) if e.refusal_code() == Some("cart_empty") => {
+            return Ok(Redirect::to("/cart").into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if quote.checkout_mode != "souk" {
+        return Ok(Redirect::to("/cart").into_response());
+    }
+    if form.provider.is_empty() {
+        form.provider = "test".into();
+    }
+    let ui = Ui::load(&state, &ctx).await;
+    Ok(render(
+        StatusCode::OK,
+        &build_page(ui, FormErrors::default(), &quote, form),
+    ))
+}
+
+async fn checkout_submit(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+    CsrfForm(form): CsrfForm<CheckoutForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    let cmd = CheckoutCommand {
+        shop: handle.clone(),
+        address: AddressIn {
+            name: form.name.clone(),
+            line1: form.line1.clone(),
+            line2: form.line2.clone(),
+            city: form.city.clone(),
+            region: form.region.clone(),
+            postal_code: form.postal_code.clone(),
+            country: form.country.clone(),
+            phone: form.phone.clone(),
+        },
+        email: Some(form.email.clone()).filter(|e| !e.trim().is_empty()),
+        shipping_rate_id: rate_id(&form),
+        payment: if form.provider == "manual" {
+            PaymentChoice::Manual
+        } else {
+            PaymentChoice::Test {
+                card_number: form.card_number.replace([' ', '-'], ""),
+            }
+        },
+        expected_total: None,
+    };
+    // The hidden per-render key makes a double-clicked "Place order" create one order.
+    let key = form.idem_key.trim().to_owned();
+    let fingerprint = format!("{handle}|{:?}|{:?}", cmd.address, cmd.shipping_rate_id);
+    let claim = if key.is_empty() || key.len() > 255 {
+        None
+    } else {
+        match state
+            .services
+            .idempotency
+            .claim(viewer.user_id, &key, "PAGE /checkout", fingerprint.as_bytes())
+            .await
+        {
+            Ok(Claim::Replay { body, .. }) => {
+                return Ok(Redirect::to(&format!("/orders/{}", body.trim())).into_response());
+            }
+            Ok(Claim::Claimed(id)) => Some(id),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let mut cmd = cmd;
+    cmd.expected_total = form.expected_total.map(|t| MoneyIn {
+        amount_minor: t,
+        currency: form.currency.clone(),
+    });
+    match checkout_and_pay(&state, &viewer, &cmd).await {
+        Ok(order) => {
+            if let Some(id) = claim {
+                let _ = state
+                    .services
+                    .idempotency
+                    .complete(id, 303, &order.id.to_string())
+                    .await;
+            }
+            Ok(Redirect::to(&format!("/orders/{}?placed=1", order.id)).into_response())
+        }
+        Err(e) => {
+            if let Some(id) = claim {
+                let _ = state.services.idempotency.release(id).await;
+            }
+            let code = e.refusal_code();
+            // A declined card cancels the order and puts the lines back: show its order page.
+            if code == Some("payment_declined")
+                && let souk_service::ServiceError::Refused {
+                    details: Some(d), ..
+                } = &e
+                && let Some(order_id) = d["order_id"].as_i64()
+            {
+                return Ok(
+                    Redirect::to(&format!("/orders/{order_id}?declined=1")).into_response()
+                );
+            }
+            let err = AppError::from(e);
+            if matches!(code, Some("cart_empty")) {
+                return Ok(Redirect::to("/cart").into_response());
+            }
+            let quote = match state
+                .services
+                .checkout
+                .quote(&viewer, &handle, Some(&form.country), rate_id(&form))
+                .await
+            {
+                Ok(q) => q,
+                Err(_) => return Ok(Redirect::to("/cart?error=cart_changed").into_response()),
+            };
+            let ui = Ui::load(&state, &ctx).await;
+            let mut errors = FormErrors::from_app_error(&ui, &err);
+            let key = format!("cart.error.{}", err.code);
+            let translated = ui.t(&key);
+            if translated != key {
+                errors.general = Some(translated.into_owned());
+            }
+            let mut form = form;
+            form.idem_key = String::new();
+            Ok(render_form_error(&err, &build_page(ui, errors, &quote, form)))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RequestForm {
+    #[serde(default)]
+    note: String,
+}
+
+async fn order_request(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+    CsrfForm(form): CsrfForm<RequestForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    match state
+        .services
+        .checkout
+        .request_order(&viewer, &handle, &form.note)
+        .await
+    {
+        Ok(order) => Ok(Redirect::to(&format!("/orders/{}?requested=1", order.id)).into_response()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if err.status.is_client_error() && err.status != StatusCode::NOT_FOUND {
+                Ok(Redirect::to(&format!("/cart?error={}", err.code)).into_response())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+pub struct RegionRow {
+    pub id: i64,
+    pub name: String,
+    pub countries: String,
+    pub tax: String,
+    pub rates: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "region_settings.html")]
+struct ShippingPage {
+    ui: Ui,
+    handle: String,
+    currency: String,
+    regions: Vec<RegionRow>,
+    errors: FormErrors,
+    form: RegionForm,
+    saved: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RegionForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    countries: String,
+    #[serde(default)]
+    tax_percent: String,
+    #[serde(default)]
+    rate_name: String,
+    #[serde(default)]
+    rate_kind: String,
+    #[serde(default)]
+    rate_amount: String,
+    #[serde(default)]
+    min_grams: String,
+    #[serde(default)]
+    max_grams: String,
+    #[serde(default)]
+    free_over: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn shipping_view(
+    state: &AppState,
+    ctx: &RequestCtx,
+    handle: &str,
+    errors: FormErrors,
+    form: RegionForm,
+    saved: bool,
+) -> Result<(ShippingPage, Option<Currency>), AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Err(AppError::unauthenticated());
+    };
+    let regions = state.services.checkout.regions(&viewer, handle).await?;
+    let ui = Ui::load(state, ctx).await;
+    let currency = state
+        .services
+        .checkout
+        .shop_currency_of(&viewer, handle)
+        .await?;
+    let rows = regions
+        .iter()
+        .map(|r| RegionRow {
+            id: r.id,
+            name: r.name.clone(),
+            countries: r.countries.join(", "),
+            tax: format!("{}.{:02} %", r.tax_bps / 100, r.tax_bps % 100),
+            rates: r
+                .rates
+                .iter()
+                .map(|x| {
+                    let mut s = format!("{} · {}", x.name, x.amount.format(ui.locale));
+                    if x.kind == "weight" {
+                        s.push_str(&format!(
+                            " · {}–{} g",
+                            x.min_grams.unwrap_or(0),
+                            x.max_grams.map(|m| m.to_string()).unwrap_or("∞".into())
+                        ));
+                    }
+                    if let Some(f) = x.free_over {
+                        s.push_str(" · ");
+                        s.push_str(&ui.t_with("checkout.free_over", "amount", &f.format(ui.locale)));
+                    }
+                    s
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((
+        ShippingPage {
+            handle: handle.to_owned(),
+            currency: currency.code().to_owned(),
+            regions: rows,
+            errors,
+            form,
+            saved,
+            ui,
+        },
+        Some(currency),
+    ))
+}
+
+async fn shipping_page(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    if ctx.viewer.is_none() {
+        return Ok(login_redirect(&ctx));
+    }
+    let (page, _) = shipping_view(
+        &state,
+        &ctx,
+        &handle,
+        FormErrors::default(),
+        RegionForm::default(),
+        q.saved.is_some(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Parses "8.25" (percent) into basis points without floats.
+fn percent_to_bps(s: &str) -> Option<i64> {
+    let s = s.trim().trim_end_matches('%').trim();
+    if s.is_empty() {
+        return Some(0);
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let w: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let f: i64 = format!("{frac:0<2}").parse().ok()?;
+    Some(w.checked_mul(100)?.checked_add(f)?)
+}
+
+async fn shipping_submit(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(handle): Path<String>,
+    CsrfForm(form): CsrfForm<RegionForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    let currency = state
+        .services
+        .checkout
+        .shop_currency_of(&viewer, &handle)
+        .await?;
+    let mut field_errors = Vec::new();
+    let money = |s: &str, field: &'static str, errs: &mut Vec<souk_domain::FieldError>| -> Option<MoneyIn> {
+        if s.trim().is_empty() {
+            return None;
+        }
+        match Money::parse(s, currency, field) {
+            Ok(m) => Some(MoneyIn {
+                amount_minor: m.amount_minor,
+                currency: currency.code().to_owned(),
+            }),
+            Err(e) => {
+                errs.push(e);
+                None
+            }
+        }
+    };
+    let tax_bps = percent_to_bps(&form.tax_percent).unwrap_or_else(|| {
+        field_errors.push(souk_domain::FieldError::new(
+            "tax_bps",
+            "invalid_percent",
+            "Enter a percentage such as 8.25.",
+        ));
+        0
+    });
+    let mut rates = Vec::new();
+    if !form.rate_name.trim().is_empty() {
+        let amount = money(&form.rate_amount, "rates.amount", &mut field_errors).unwrap_or(MoneyIn {
+            amount_minor: 0,
+            currency: currency.code().to_owned(),
+        });
+        let free_over = money(&form.free_over, "rates.free_over", &mut field_errors);
+        rates.push(RateInput {
+            name: form.rate_name.clone(),
+            kind: if form.rate_kind == "weight" { "weight".into() } else { "flat".into() },
+            amount,
+            min_grams: form.min_grams.trim().parse().ok(),
+            max_grams: form.max_grams.trim().parse().ok(),
+            free_over,
+        });
+    }
+    let input = RegionInput {
+        name: form.name.clone(),
+        countries: form
+            .countries
+            .split([',', ' '])
+            .filter(|c| !c.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+        tax_bps,
+        rates,
+    };
+    let result = if field_errors.is_empty() {
+        state
+            .services
+            .checkout
+            .add_region(&viewer, &handle, &input)
+            .await
+            .map_err(AppError::from)
+    } else {
+        Err(AppError::from(souk_service::ServiceError::Validation(field_errors)))
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/s/{handle}/settings/shipping?saved=1")).into_response()),
+        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let ui = Ui::new(&ctx);
+            let errors = FormErrors::from_app_error(&ui, &err);
+            let (page, _) = shipping_view(&state, &ctx, &handle, errors, form, false).await?;
+            Ok(render_form_error(&err, &page))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn shipping_delete(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path((handle, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = ctx.viewer.clone() else {
+        return Ok(login_redirect(&ctx));
+    };
+    state.services.checkout.delete_region(&viewer, id).await?;
+    Ok(Redirect::to(&format!("/s/{handle}/settings/shipping")).into_response())
+}
+
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/go/{id}", get(click_out))
+    Router::new()
+        .route("/go/{id}", get(click_out))
+        .route("/checkout/{handle}", get(checkout_page).post(checkout_submit))
+        .route("/s/{handle}/order-request", post(order_request))
+        .route(
+            "/s/{handle}/settings/shipping",
+            get(shipping_page).post(shipping_submit),
+        )
+        .route(
+            "/s/{handle}/settings/shipping/{id}/delete",
+            post(shipping_delete),
+        )
 }
