@@ -268,4 +268,53 @@
     area.addEventListener("input", update);
     update();
   });
+  // Stream A — product variant picker: choosing an option value reloads the page for that variant (the
+  // "Choose" button does the same without JavaScript).
+  document.querySelectorAll("form[data-variant-picker]").forEach(function (form) {
+    var submit = form.querySelector("[data-picker-submit]");
+    if (submit) submit.hidden = true;
+    form.addEventListener("change", function () {
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    });
+  });
+
+  // Stream A — branding editor live preview: colour and font pickers set the same CSS custom properties
+  // the shop's theme stylesheet does, through the CSSOM (allowed by the CSP, unlike style attributes).
+  document.querySelectorAll("form[data-branding]").forEach(function (form) {
+    var preview = document.querySelector("[data-theme-preview]");
+    if (!preview) return;
+    function hexToRgb(h) {
+      var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(h || "");
+      return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : null;
+    }
+    function luminance(rgb) {
+      var c = rgb.map(function (v) {
+        v = v / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    }
+    function readable(hex) {
+      var rgb = hexToRgb(hex);
+      if (!rgb) return "#111111";
+      var l = luminance(rgb);
+      return (1.05 / (l + 0.05)) > ((l + 0.05) / (0.0056 + 0.05)) ? "#ffffff" : "#111111";
+    }
+    form.querySelectorAll("input[data-theme-var]").forEach(function (input) {
+      function apply() {
+        var name = input.getAttribute("data-theme-var");
+        preview.style.setProperty(name, input.value);
+        if (name === "--accent") preview.style.setProperty("--accent-ink", readable(input.value));
+        if (name === "--shop-bg") preview.style.setProperty("--shop-ink", readable(input.value));
+      }
+      input.addEventListener("input", apply);
+    });
+    var font = form.querySelector("select[data-theme-font]");
+    if (font) {
+      font.addEventListener("change", function () {
+        var opt = font.options[font.selectedIndex];
+        if (opt) preview.style.setProperty("--font", opt.getAttribute("data-stack"));
+      });
+    }
+  });
 })();

@@ -85,8 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
-        .merge(shops::routes())
-        .merge(products::routes())
+        .merge(shops::routes(upload_limit))
+        .merge(products::routes(upload_limit))
         .merge(cart::routes())
         .merge(checkout::routes())
         .merge(orders::routes())
@@ -110,6 +110,8 @@ pub struct Ui {
     /// Unread notifications, for the bell badge (0 unless built with [`Ui::load`]).
     pub unread: i64,
     pub admin: bool,
+    /// Business and creator accounts, who may open a shop (navigation shows a shop link).
+    pub seller: bool,
 }
 
 impl Ui {
@@ -135,6 +137,10 @@ impl Ui {
         Self {
             unread: 0,
             admin: ctx.viewer.as_ref().is_some_and(|v| v.role == Role::Admin),
+            seller: ctx
+                .viewer
+                .as_ref()
+                .is_some_and(|v| v.kind != souk_domain::AccountKind::Personal),
             locale: ctx.locale,
             csrf: ctx.csrf_token.clone(),
             path: ctx.path.clone(),

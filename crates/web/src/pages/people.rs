@@ -74,6 +74,8 @@ struct ProfilePage {
     head: ProfileHead,
     posts: Vec<PostCard>,
     more: Option<String>,
+    /// The profile's shop (handle, name), shown as a Shop tab.
+    shop: Option<(String, String)>,
 }
 
 pub async fn profile(
@@ -98,6 +100,12 @@ pub async fn profile(
     if q.is_partial() {
         return Ok(partial(ui, posts, more, true));
     }
+    let shop = state
+        .services
+        .shops
+        .owned_by(profile.id)
+        .await?
+        .map(|s| (s.handle, s.name));
     Ok(render(
         StatusCode::OK,
         &ProfilePage {
@@ -105,6 +113,7 @@ pub async fn profile(
             ui,
             posts,
             more,
+            shop,
         },
     ))
 }
