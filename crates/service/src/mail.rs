@@ -307,7 +307,15 @@ impl MailService {
             .to(to)
             .subject(m.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(m.body_text.clone())
+            // Quoted-printable keeps the ASCII parts (order number, tracking, amounts) readable in the
+            // raw file while staying 7-bit safe for any SMTP relay.
+            .body(
+                lettre::message::Body::new_with_encoding(
+                    m.body_text.clone(),
+                    lettre::message::header::ContentTransferEncoding::QuotedPrintable,
+                )
+                .map_err(|_| "the body cannot be encoded".to_owned())?,
+            )
             .map_err(|e| e.to_string())?;
         lettre::FileTransport::new(&self.dir)
             .send(&message)

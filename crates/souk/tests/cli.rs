@@ -121,6 +121,30 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    /// Runs one write statement against this deployment's database (to set up states the API never makes).
+    async fn execute(&self, sql: &str) {
+        use sqlx::{Connection, Executor};
+        match self.backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", self.data_dir().join("souk.db").display());
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .unwrap();
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&pg_url()).await.unwrap();
+                let set = format!("SET search_path TO {}", self.schema);
+                c.execute(sqlx::AssertSqlSafe(set)).await.unwrap();
+                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
 impl Drop for Deployment {
     fn drop(&mut self) {
         if self.backend != Backend::Postgres {
@@ -616,5 +640,22 @@ backend_tests! {
         let res = client.get(server.url("/api/v1/users/shop_owner")).send().await.unwrap();
         let profile: Value = res.json().await.unwrap();
         assert_eq!(profile["kind"], "business");
+    }
+
+    async fn ledger_check_exits_1_when_the_books_do_not_balance(backend) {
+        let d = Deployment::new(backend);
+        let out = d.run(&["ledger", "check"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("0 transactions") && stdout.contains("OK"), "{stdout}");
+
+        // A transaction whose debits are not matched by credits, written behind the service's back.
+        d.execute("INSERT INTO ledger_transactions (kind, memo, created_at) VALUES ('payment', 'broken', 0)").await;
+        d.execute("INSERT INTO ledger_entries (transaction_id, account, currency, debit_minor, credit_minor) \
+            VALUES ((SELECT MAX(id) FROM ledger_transactions), 'shopper_payments', 'USD', 1250, 0)").await;
+        let out = d.run(&["ledger", "check"], None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("UNBALANCED") && stdout.contains("12.50") && stdout.contains("FAILED"), "{stdout}");
     }
 }

@@ -3,17 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cart;
-mod cart;
 mod checkout;
 mod collections;
 mod commerce_support;
 mod csrf;
 mod idempotency;
-mod idempotency;
+mod ledger;
 mod login;
+mod mail;
 mod ops;
 mod order_pages;
-mod orders;
 mod orders;
 mod oversell;
 mod pages;

@@ -3,7 +3,7 @@
 //! access, restocking, Idempotency-Key replays, and concurrent refunds that can never exceed what was paid.
 
 use crate::checkout::{stock_of, store_with_product};
-use crate::commerce_support::{merchant, money, shop, simple_product, first_variant};
+use crate::commerce_support::{first_variant, merchant, money, shop, simple_product};
 use crate::payments::{CARD_OK, balance, bought, ledger, order, post_idem};
 use crate::support::Browser;
 use souk_test_support::reqwest::{Method, StatusCode};
@@ -14,8 +14,21 @@ fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
 
-async fn refund(app: &TestApp, token: &str, order_id: i64, key: &str, body: Value) -> (StatusCode, Value) {
-    let (s, b, _) = post_idem(app, token, &format!("/api/v1/orders/{order_id}/refunds"), key, &body).await;
+async fn refund(
+    app: &TestApp,
+    token: &str,
+    order_id: i64,
+    key: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let (s, b, _) = post_idem(
+        app,
+        token,
+        &format!("/api/v1/orders/{order_id}/refunds"),
+        key,
+        &body,
+    )
+    .await;
     (s, b)
 }
 
