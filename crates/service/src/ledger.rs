@@ -134,7 +134,10 @@ pub enum Unbalanced {
     Empty,
     /// An entry with both sides zero, both sides set, or a negative side.
     BadEntry(usize),
-    Sums { debits: i64, credits: i64 },
+    Sums {
+        debits: i64,
+        credits: i64,
+    },
 }
 
 /// Debits equal credits, every entry has exactly one positive side, and there is at least one entry.
@@ -226,9 +229,7 @@ impl LedgerReport {
 
     /// A balance as Money, when its currency code is valid.
     pub fn money(currency: &str, minor: i64) -> Option<Money> {
-        Currency::parse(currency)
-            .ok()
-            .map(|c| Money::new(minor, c))
+        Currency::parse(currency).ok().map(|c| Money::new(minor, c))
     }
 }
 

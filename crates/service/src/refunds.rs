@@ -242,7 +242,9 @@ impl RefundService {
         let payment = payments.last();
         let provider_id = payment.map_or(manual::ID, |p| p.provider.as_str());
         let provider = self.providers.get(provider_id).ok_or_else(|| {
-            ServiceError::Internal(format!("payment provider {provider_id:?} is not configured"))
+            ServiceError::Internal(format!(
+                "payment provider {provider_id:?} is not configured"
+            ))
         })?;
         let provider_ref = match provider
             .refund(

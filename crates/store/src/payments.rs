@@ -19,7 +19,18 @@ pub struct PaymentRecord {
     pub updated_at: i64,
 }
 
-type PaymentRow = (i64, i64, String, String, String, i64, String, String, i64, i64);
+type PaymentRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+);
 
 fn payment(r: PaymentRow) -> PaymentRecord {
     PaymentRecord {
@@ -131,8 +142,7 @@ pub async fn succeeded_for_order(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<
 
 pub async fn count_for_order(c: Conn<'_>, order_id: i64) -> StoreResult<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM payments WHERE order_id = $1";
-    let n: i64 =
-        on_conn!(c, c => sqlx::query_scalar(SQL).bind(order_id).fetch_one(&mut *c).await)?;
+    let n: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(order_id).fetch_one(&mut *c).await)?;
     Ok(n)
 }
 

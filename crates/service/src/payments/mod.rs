@@ -91,16 +91,25 @@ pub struct PaymentRequest {
 /// What the provider said about a new payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStart {
-    Succeeded { reference: String },
-    Declined { code: String, message: String },
+    Succeeded {
+        reference: String,
+    },
+    Declined {
+        code: String,
+        message: String,
+    },
     /// Waiting for the shopper, the merchant or a webhook.
-    Pending { reference: String },
+    Pending {
+        reference: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebhookKind {
     PaymentSucceeded,
-    PaymentFailed { code: String },
+    PaymentFailed {
+        code: String,
+    },
     /// Events Souk does not act on are acknowledged and ignored.
     Other,
 }
@@ -185,8 +194,9 @@ impl Providers {
 
     /// A provider recorded on a payment row; a row naming an unknown provider is a deployment error.
     fn require(&self, id: &str) -> ServiceResult<Arc<dyn PaymentProvider>> {
-        self.get(id)
-            .ok_or_else(|| ServiceError::Internal(format!("payment provider {id:?} is not configured")))
+        self.get(id).ok_or_else(|| {
+            ServiceError::Internal(format!("payment provider {id:?} is not configured"))
+        })
     }
 }
 
@@ -313,7 +323,9 @@ impl PaymentService {
         let mut tx = self.db.begin().await?;
         souk_store::payments::set_order_provider(tx.conn(), order_id, provider.id()).await?;
         let (reference, status, failure) = match &start {
-            PaymentStart::Succeeded { reference } => (reference.as_str(), PaymentStatus::Succeeded, ""),
+            PaymentStart::Succeeded { reference } => {
+                (reference.as_str(), PaymentStatus::Succeeded, "")
+            }
             PaymentStart::Pending { reference } => (reference.as_str(), PaymentStatus::Pending, ""),
             PaymentStart::Declined { code, .. } => ("", PaymentStatus::Failed, code.as_str()),
         };
@@ -354,7 +366,8 @@ impl PaymentService {
         }
         tx.commit().await?;
         if let Some(reference) = late_refund {
-            self.refund_late_payment(&provider, &reference, amount).await;
+            self.refund_late_payment(&provider, &reference, amount)
+                .await;
         }
         if let PaymentStart::Declined { code, message } = start {
             return Err(ServiceError::refused(
@@ -616,8 +629,14 @@ impl PaymentService {
                     .await?;
             }
             WebhookKind::PaymentFailed { code } => {
-                if !souk_store::payments::settle(tx.conn(), payment.id, "failed", code, now.as_micros())
-                    .await?
+                if !souk_store::payments::settle(
+                    tx.conn(),
+                    payment.id,
+                    "failed",
+                    code,
+                    now.as_micros(),
+                )
+                .await?
                 {
                     return Ok(WebhookOutcome::Ignored);
                 }

@@ -55,7 +55,10 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
         ipad[i] ^= k[i];
         opad[i] ^= k[i];
     }
-    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
     Sha256::new()
         .chain_update(opad)
         .chain_update(inner)
@@ -168,7 +171,9 @@ impl PaymentProvider for TestCardProvider {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(SIGNATURE_HEADER))
             .map(|(_, v)| v.as_str())
-            .ok_or(WebhookError::InvalidSignature("missing Souk-Signature header"))?;
+            .ok_or(WebhookError::InvalidSignature(
+                "missing Souk-Signature header",
+            ))?;
         verify(&self.secret, header, body, now_secs).map_err(WebhookError::InvalidSignature)?;
         let v: serde_json::Value = serde_json::from_slice(body)
             .map_err(|_| WebhookError::InvalidPayload("the body is not JSON"))?;
@@ -251,7 +256,10 @@ mod tests {
         let body = br#"{"id":"evt_1"}"#;
         let header = p.sign(1_000, body);
         assert_eq!(verify("whsec", &header, body, 1_000), Ok(()));
-        assert_eq!(verify("whsec", &header, body, 1_000 + TOLERANCE_SECS), Ok(()));
+        assert_eq!(
+            verify("whsec", &header, body, 1_000 + TOLERANCE_SECS),
+            Ok(())
+        );
         assert!(verify("whsec", &header, body, 1_000 + TOLERANCE_SECS + 1).is_err());
         assert!(verify("whsec", &header, body, 1_000 - TOLERANCE_SECS - 1).is_err());
         assert!(verify("other", &header, body, 1_000).is_err());

@@ -158,7 +158,10 @@ impl From<&souk_store::mail::MailRecord> for MailJson {
 #[utoipa::path(get, path = "/api/v1/admin/mail", tag = "ledger",
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = Vec<MailJson>), (status = 404, body = ErrorBody)))]
-async fn outbox(State(s): State<AppState>, ApiViewer(v): ApiViewer) -> ApiResult<Json<Vec<MailJson>>> {
+async fn outbox(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+) -> ApiResult<Json<Vec<MailJson>>> {
     let rows = s.services.mail.outbox(&v, 200).await?;
     Ok(Json(rows.iter().map(MailJson::from).collect()))
 }

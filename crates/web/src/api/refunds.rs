@@ -105,17 +105,24 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::response::Response> {
-    idempotent(&s, &v, &format!("POST /api/v1/orders/{id}/refunds"), &headers, &body, || async {
-        let req = parse_json::<RefundRequest>(&body)?.0;
-        let cmd = RefundCommand {
-            amount: req.amount.map(Money::from),
-            lines: req.lines.iter().map(|l| (l.line_id, l.quantity)).collect(),
-            restock: req.restock,
-            reason: req.reason,
-        };
-        let view = s.services.refunds.refund(&v, id, cmd).await?;
-        Ok((StatusCode::CREATED, Json(RefundJson::from(&view))))
-    })
+    idempotent(
+        &s,
+        &v,
+        &format!("POST /api/v1/orders/{id}/refunds"),
+        &headers,
+        &body,
+        || async {
+            let req = parse_json::<RefundRequest>(&body)?.0;
+            let cmd = RefundCommand {
+                amount: req.amount.map(Money::from),
+                lines: req.lines.iter().map(|l| (l.line_id, l.quantity)).collect(),
+                restock: req.restock,
+                reason: req.reason,
+            };
+            let view = s.services.refunds.refund(&v, id, cmd).await?;
+            Ok((StatusCode::CREATED, Json(RefundJson::from(&view))))
+        },
+    )
     .await
 }
 

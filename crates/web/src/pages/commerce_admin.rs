@@ -105,8 +105,8 @@ async fn ledger(State(state): State<AppState>, ctx: RequestCtx) -> Result<Respon
                     balance: fmt(&ui, code, b.balance_minor),
                     debits: fmt(&ui, code, b.debit_minor),
                     credits: fmt(&ui, code, b.credit_minor),
-                    bar: (i128::from(b.balance_minor.abs()) * 100 / i128::from(max))
-                        .clamp(0, 100) as i64,
+                    bar: (i128::from(b.balance_minor.abs()) * 100 / i128::from(max)).clamp(0, 100)
+                        as i64,
                 })
                 .collect(),
         });
@@ -425,7 +425,9 @@ async fn refund_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/s/{handle}/orders/{id}/refund?done=1")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/s/{handle}/orders/{id}/refund?done=1")).into_response())
+        }
         Err(e @ (ServiceError::Refused { .. } | ServiceError::Validation(_))) => {
             let err = AppError::from(e);
             let key = format!("refund.error.{}", err.code);
