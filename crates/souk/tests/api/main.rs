@@ -22,6 +22,7 @@ mod profiles;
 mod rate_limits;
 mod refunds;
 mod sessions;
+mod shop_pages;
 mod shops;
 mod signup;
 mod smoke;
