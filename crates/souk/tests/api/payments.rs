@@ -312,4 +312,34 @@ backend_tests! {
         assert_eq!(balance(&l, "shopper_payments", "USD"), 0);
         assert_eq!(balance(&l, "merchant_payable", "USD"), 0);
     }
+
+    async fn payment_inputs_and_webhook_bodies_are_checked(backend) {
+        let app = TestApp::start(backend).await;
+        let (_m, _pid, vid) = store_with_product(&app, "teashop", 5).await;
+        let buyer = app.user("buyer").await;
+        let o = bought(&app, &buyer, "teashop", vid, 1, Some(CARD_3DS)).await;
+        let id = o["id"].as_i64().unwrap();
+        let path = format!("/api/v1/orders/{id}/payments");
+        let field_code = |e: &Value| e["error"]["details"]["fields"][0]["code"].as_str().unwrap_or("").to_owned();
+        let (s, e, _) = post_idem(&app, &buyer.token, &path, "v1", &json!({"provider": "paypal"})).await;
+        assert_eq!((s, field_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider".into()), "{e}");
+        let (s, e, _) = post_idem(&app, &buyer.token, &path, "v2", &json!({"provider": "test", "card_number": "12ab"})).await;
+        assert_eq!((s, field_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_card_number".into()), "{e}");
+        let payment = o["payment"]["id"].as_i64().unwrap();
+        let (s, e) = app.call(Method::POST, &format!("/api/v1/payments/{payment}/simulate"), Some(&buyer.token), Some(&json!({"outcome": "maybe"}))).await;
+        assert_eq!((s, field_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_outcome".into()), "{e}");
+
+        // Signed with the right secret, but too old, or not a readable event.
+        let signer = souk_service::payments::test_card::TestCardProvider::new(&app.config.commerce.test_webhook_secret);
+        let now = souk_domain::Timestamp::now().as_micros() / 1_000_000;
+        let body = json!({"id": "evt_old", "type": "payment.succeeded", "data": {"reference": "tp_x"}}).to_string();
+        let (s, e) = webhook(&app, Some(&signer.sign(now - 301, body.as_bytes())), &body).await;
+        assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_signature"), "{e}");
+        let (s, e) = webhook(&app, Some(&signer.sign(now, b"not json")), "not json").await;
+        assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_payload"), "{e}");
+        // A well-signed event for a payment Souk does not know is acknowledged and ignored.
+        let (s, r) = webhook(&app, Some(&signer.sign(now, body.as_bytes())), &body).await;
+        assert_eq!((s, r["applied"].clone()), (StatusCode::OK, json!(false)), "{r}");
+        assert_eq!(order(&app, &buyer.token, id).await["status"], "pending");
+    }
 }

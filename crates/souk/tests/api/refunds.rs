@@ -62,8 +62,16 @@ backend_tests! {
         let (s, e) = refund(&app, &m.token, id, "r3", json!({"amount": money(3751, "USD")})).await;
         assert_eq!((s, code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "refund_exceeds_paid"), "{e}");
         assert_eq!(e["error"]["details"]["refundable"], money(3750, "USD"));
-        let (s, e) = refund(&app, &m.token, id, "r4", json!({"amount": money(100, "EUR")})).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        let field_code = |e: &Value| e["error"]["details"]["fields"][0]["code"].as_str().unwrap_or("").to_owned();
+        for (key, body, expected) in [
+            ("r4", json!({"amount": money(100, "EUR")}), "currency_mismatch"),
+            ("r4b", json!({"amount": money(0, "USD")}), "amount_invalid"),
+            ("r4c", json!({"lines": [{"line_id": 999_999, "quantity": 1}]}), "line_not_found"),
+            ("r4d", json!({"lines": [{"line_id": line, "quantity": 0}]}), "quantity_invalid"),
+        ] {
+            let (s, e) = refund(&app, &m.token, id, key, body).await;
+            assert_eq!((s, field_code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, expected.to_owned()), "{e}");
+        }
 
         // A goodwill amount without lines, not restocked.
         let (s, r) = refund(&app, &m.token, id, "r5", json!({"amount": money(750, "USD")})).await;
