@@ -380,7 +380,19 @@ fn validate_region(
     Ok((name, countries, rates))
 }
 
-/// Prices a shop's cart lines for a country. `ships_there` is false (and no options) when the shop has
+/// A shop's cart lines priced for one country.
+struct Priced {
+    subtotal: Money,
+    options: Vec<(RateView, Money)>,
+    chosen: Option<i64>,
+    shipping: Money,
+    tax: Money,
+    tax_bps: i64,
+    ships: bool,
+    weight: i64,
+}
+
+/// Prices a shop's cart lines for a country. `ships` is false (and no options) when the shop has
 /// regions and none of them lists the country; a shop without regions ships everywhere, free, untaxed.
 fn price(
     regions: &[RegionRecord],
@@ -388,16 +400,7 @@ fn price(
     currency: Currency,
     country: Option<&str>,
     rate_id: Option<i64>,
-) -> (
-    Money,
-    Vec<(RateView, Money)>,
-    Option<i64>,
-    Money,
-    Money,
-    i64,
-    bool,
-    i64,
-) {
+) -> Priced {
     let subtotal: i64 = lines
         .iter()
         .map(|l| l.variant.price_minor.saturating_mul(l.quantity))
@@ -407,36 +410,36 @@ fn price(
         .map(|l| l.variant.weight_grams.saturating_mul(l.quantity))
         .fold(0i64, i64::saturating_add);
     let m = |x: i64| Money::new(x, currency);
-    if regions.is_empty() {
-        return (m(subtotal), Vec::new(), None, m(0), m(0), 0, true, weight);
-    }
+    let mut priced = Priced {
+        subtotal: m(subtotal),
+        options: Vec::new(),
+        chosen: None,
+        shipping: m(0),
+        tax: m(0),
+        tax_bps: 0,
+        ships: regions.is_empty(),
+        weight,
+    };
     let region = country.and_then(|c| regions.iter().find(|r| r.countries.iter().any(|x| x == c)));
     let Some(region) = region else {
-        return (m(subtotal), Vec::new(), None, m(0), m(0), 0, false, weight);
+        return priced;
     };
-    let options: Vec<(RateView, Money)> = region
+    priced.options = region
         .rates
         .iter()
         .filter(|r| rate_applies(r, weight))
         .map(|r| (rate_view(r, currency), m(rate_price(r, subtotal))))
         .collect();
     let chosen = match rate_id {
-        Some(id) => options.iter().find(|(r, _)| r.id == id),
-        None => options.iter().min_by_key(|(_, p)| p.amount_minor),
+        Some(id) => priced.options.iter().find(|(r, _)| r.id == id),
+        None => priced.options.iter().min_by_key(|(_, p)| p.amount_minor),
     };
-    let shipping = chosen.map(|(_, p)| p.amount_minor).unwrap_or(0);
-    let tax = apply_bps(subtotal, region.tax_bps);
-    let ships = region.rates.is_empty() || chosen.is_some();
-    (
-        m(subtotal),
-        options.clone(),
-        chosen.map(|(r, _)| r.id),
-        m(shipping),
-        m(tax),
-        region.tax_bps,
-        ships,
-        weight,
-    )
+    priced.chosen = chosen.map(|(r, _)| r.id);
+    priced.shipping = m(chosen.map(|(_, p)| p.amount_minor).unwrap_or(0));
+    priced.ships = region.rates.is_empty() || chosen.is_some();
+    priced.tax = m(apply_bps(subtotal, region.tax_bps));
+    priced.tax_bps = region.tax_bps;
+    priced
 }
 
 fn shipping_unavailable() -> ServiceError {
@@ -492,8 +495,21 @@ impl CheckoutService {
         let currency = currency_of(&first.variant.shop_currency)?;
         let regions = regions::list(h.conn(), first.variant.shop_id).await?;
         let country = country.and_then(|c| parse_country(c, "country").ok());
-        let (subtotal, options, chosen, shipping, tax, tax_bps, ships, weight) =
-            price(&regions, &lines, currency, country.as_deref(), rate_id);
+        let mut p = price(&regions, &lines, currency, country.as_deref(), rate_id);
+        if p.chosen.is_none() && rate_id.is_some() {
+            // A method picked for another country: show this country's cheapest instead.
+            p = price(&regions, &lines, currency, country.as_deref(), None);
+        }
+        let Priced {
+            subtotal,
+            options,
+            chosen,
+            shipping,
+            tax,
+            tax_bps,
+            ships,
+            weight,
+        } = p;
         Ok(Quote {
             shop_handle: first.variant.shop_handle.clone(),
             shop_name: first.variant.shop_name.clone(),
@@ -611,7 +627,14 @@ impl CheckoutService {
             .with_details(details));
         }
         let regions = regions::list(tx.conn(), shop_id).await?;
-        let (subtotal, _, chosen, shipping, tax, _, ships, _) = price(
+        let Priced {
+            subtotal,
+            chosen,
+            shipping,
+            tax,
+            ships,
+            ..
+        } = price(
             &regions,
             &lines,
             currency,

@@ -38,7 +38,17 @@ pub struct NewRate {
     pub free_over_minor: Option<i64>,
 }
 
-type RateRow = (i64, i64, String, String, Option<i64>, Option<i64>, i64, Option<i64>);
+type RateRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+);
+type RegionRow = (i64, i64, String, String, i64);
 
 fn rate(r: RateRow) -> RateRecord {
     RateRecord {
@@ -62,12 +72,11 @@ fn split_countries(s: &str) -> Vec<String> {
 
 /// Every region of a shop with its rates, oldest first.
 pub async fn list(c: Conn<'_>, shop_id: i64) -> StoreResult<Vec<RegionRecord>> {
-    const REGIONS: &str =
-        "SELECT id, shop_id, name, countries, tax_bps FROM shop_regions WHERE shop_id = $1 ORDER BY id";
+    const REGIONS: &str = "SELECT id, shop_id, name, countries, tax_bps FROM shop_regions WHERE shop_id = $1 ORDER BY id";
     const RATES: &str = "SELECT r.id, r.region_id, r.name, r.kind, r.min_grams, r.max_grams, r.amount_minor, \
         r.free_over_minor FROM shipping_rates r JOIN shop_regions g ON g.id = r.region_id \
         WHERE g.shop_id = $1 ORDER BY r.amount_minor, r.id";
-    let (regions, rates): (Vec<(i64, i64, String, String, i64)>, Vec<RateRow>) = on_conn!(c, c => {
+    let (regions, rates): (Vec<RegionRow>, Vec<RateRow>) = on_conn!(c, c => {
         let regions = sqlx::query_as(REGIONS).bind(shop_id).fetch_all(&mut *c).await?;
         let rates = sqlx::query_as(RATES).bind(shop_id).fetch_all(&mut *c).await?;
         Ok::<_, sqlx::Error>((regions, rates))
@@ -81,7 +90,11 @@ pub async fn list(c: Conn<'_>, shop_id: i64) -> StoreResult<Vec<RegionRecord>> {
             name,
             countries: split_countries(&countries),
             tax_bps,
-            rates: rates.iter().filter(|r| r.region_id == id).cloned().collect(),
+            rates: rates
+                .iter()
+                .filter(|r| r.region_id == id)
+                .cloned()
+                .collect(),
         })
         .collect())
 }
@@ -128,7 +141,8 @@ pub async fn update(
     countries: &[String],
     tax_bps: i64,
 ) -> StoreResult<()> {
-    const SQL: &str = "UPDATE shop_regions SET name = $2, countries = $3, tax_bps = $4 WHERE id = $1";
+    const SQL: &str =
+        "UPDATE shop_regions SET name = $2, countries = $3, tax_bps = $4 WHERE id = $1";
     const CLEAR: &str = "DELETE FROM shipping_rates WHERE region_id = $1";
     let joined = countries.join(",");
     on_conn!(c, c => {

@@ -65,6 +65,7 @@ struct CheckoutPage {
     total: String,
     total_minor: i64,
     currency: String,
+    priced_rate: String,
     rates: Vec<RateOption>,
     ships_there: bool,
     form: CheckoutForm,
@@ -108,6 +109,9 @@ pub struct CheckoutForm {
     expected_total: Option<i64>,
     #[serde(default)]
     currency: String,
+    /// The shipping method `expected_total` was computed with; another choice has its own total.
+    #[serde(default)]
+    priced_rate: Option<String>,
     #[serde(default)]
     idem_key: String,
 }
@@ -139,6 +143,10 @@ fn build_page(ui: Ui, errors: FormErrors, quote: &Quote, form: CheckoutForm) -> 
             .to_owned(),
         total: f(quote.total),
         total_minor: quote.total.amount_minor,
+        priced_rate: quote
+            .chosen_rate_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
         currency: quote.currency.code().to_owned(),
         rates: quote
             .options
@@ -245,7 +253,12 @@ async fn checkout_submit(
         match state
             .services
             .idempotency
-            .claim(viewer.user_id, &key, "PAGE /checkout", fingerprint.as_bytes())
+            .claim(
+                viewer.user_id,
+                &key,
+                "PAGE /checkout",
+                fingerprint.as_bytes(),
+            )
             .await
         {
             Ok(Claim::Replay { body, .. }) => {
@@ -256,7 +269,8 @@ async fn checkout_submit(
         }
     };
     let mut cmd = cmd;
-    cmd.expected_total = form.expected_total.map(|t| MoneyIn {
+    let same_rate = form.priced_rate.as_deref().unwrap_or("") == form.rate.as_deref().unwrap_or("");
+    cmd.expected_total = form.expected_total.filter(|_| same_rate).map(|t| MoneyIn {
         amount_minor: t,
         currency: form.currency.clone(),
     });
@@ -283,9 +297,7 @@ async fn checkout_submit(
                 } = &e
                 && let Some(order_id) = d["order_id"].as_i64()
             {
-                return Ok(
-                    Redirect::to(&format!("/orders/{order_id}?declined=1")).into_response()
-                );
+                return Ok(Redirect::to(&format!("/orders/{order_id}?declined=1")).into_response());
             }
             let err = AppError::from(e);
             if matches!(code, Some("cart_empty")) {
@@ -309,7 +321,10 @@ async fn checkout_submit(
             }
             let mut form = form;
             form.idem_key = String::new();
-            Ok(render_form_error(&err, &build_page(ui, errors, &quote, form)))
+            Ok(render_form_error(
+                &err,
+                &build_page(ui, errors, &quote, form),
+            ))
         }
     }
 }
@@ -434,7 +449,11 @@ async fn shipping_view(
                     }
                     if let Some(f) = x.free_over {
                         s.push_str(" · ");
-                        s.push_str(&ui.t_with("checkout.free_over", "amount", &f.format(ui.locale)));
+                        s.push_str(&ui.t_with(
+                            "checkout.free_over",
+                            "amount",
+                            &f.format(ui.locale),
+                        ));
                     }
                     s
                 })
@@ -483,10 +502,17 @@ fn percent_to_bps(s: &str) -> Option<i64> {
         return Some(0);
     }
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    let w: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let f: i64 = format!("{frac:0<2}").parse().ok()?;
     Some(w.checked_mul(100)?.checked_add(f)?)
 }
@@ -506,7 +532,10 @@ async fn shipping_submit(
         .shop_currency_of(&viewer, &handle)
         .await?;
     let mut field_errors = Vec::new();
-    let money = |s: &str, field: &'static str, errs: &mut Vec<souk_domain::FieldError>| -> Option<MoneyIn> {
+    let money = |s: &str,
+                 field: &'static str,
+                 errs: &mut Vec<souk_domain::FieldError>|
+     -> Option<MoneyIn> {
         if s.trim().is_empty() {
             return None;
         }
@@ -531,14 +560,19 @@ async fn shipping_submit(
     });
     let mut rates = Vec::new();
     if !form.rate_name.trim().is_empty() {
-        let amount = money(&form.rate_amount, "rates.amount", &mut field_errors).unwrap_or(MoneyIn {
-            amount_minor: 0,
-            currency: currency.code().to_owned(),
-        });
+        let amount =
+            money(&form.rate_amount, "rates.amount", &mut field_errors).unwrap_or(MoneyIn {
+                amount_minor: 0,
+                currency: currency.code().to_owned(),
+            });
         let free_over = money(&form.free_over, "rates.free_over", &mut field_errors);
         rates.push(RateInput {
             name: form.rate_name.clone(),
-            kind: if form.rate_kind == "weight" { "weight".into() } else { "flat".into() },
+            kind: if form.rate_kind == "weight" {
+                "weight".into()
+            } else {
+                "flat".into()
+            },
             amount,
             min_grams: form.min_grams.trim().parse().ok(),
             max_grams: form.max_grams.trim().parse().ok(),
@@ -564,10 +598,14 @@ async fn shipping_submit(
             .await
             .map_err(AppError::from)
     } else {
-        Err(AppError::from(souk_service::ServiceError::Validation(field_errors)))
+        Err(AppError::from(souk_service::ServiceError::Validation(
+            field_errors,
+        )))
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/s/{handle}/settings/shipping?saved=1")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/s/{handle}/settings/shipping?saved=1")).into_response())
+        }
         Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let ui = Ui::new(&ctx);
             let errors = FormErrors::from_app_error(&ui, &err);
@@ -597,7 +635,10 @@ async fn shipping_delete(
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/go/{id}", get(click_out))
-        .route("/checkout/{handle}", get(checkout_page).post(checkout_submit))
+        .route(
+            "/checkout/{handle}",
+            get(checkout_page).post(checkout_submit),
+        )
         .route("/s/{handle}/order-request", post(order_request))
         .route(
             "/s/{handle}/settings/shipping",
