@@ -4,7 +4,7 @@
 //! tracking number; order requests appear in the merchant's inbox; shipping regions are set on a page.
 
 use crate::checkout::store_with_product;
-use crate::commerce_support::{merchant, simple_product, first_variant};
+use crate::commerce_support::{first_variant, merchant, simple_product};
 use crate::support::Browser;
 use souk_test_support::reqwest::{Method, StatusCode};
 use souk_test_support::serde_json::json;
@@ -110,7 +110,8 @@ backend_tests! {
         shopper.submit("/cart/items", &[("variant_id", vid.as_str())]).await;
         let (_, html) = shopper.page("/cart").await;
         assert!(html.contains("/s/msgshop/order-request"), "message shops get a request form");
-        let res = shopper.submit("/s/msgshop/order-request", &[("note", "Size M please")]).await;
+        // The product page's form sends the item along with the request.
+        let res = shopper.submit("/s/msgshop/order-request", &[("note", "Size M please"), ("variant_id", vid.as_str()), ("quantity", "1")]).await;
         let to = location(&res);
         assert!(to.ends_with("?requested=1"), "{to}");
         let id: i64 = to.trim_start_matches("/orders/").split('?').next().unwrap().parse().unwrap();
@@ -124,6 +125,7 @@ backend_tests! {
         assert_eq!(location(&res), format!("/s/msgshop/orders/{id}?done=1"));
         let (_, html) = shopper.page(&format!("/orders/{id}")).await;
         assert!(html.contains("Awaiting payment") && html.contains("Size M please"), "{html}");
+        assert!(html.contains("2 × Simple thing"), "cart line and product-page item together: {html}");
     }
 
     async fn shipping_settings_page(backend) {

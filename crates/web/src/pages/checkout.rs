@@ -329,10 +329,16 @@ async fn checkout_submit(
     }
 }
 
+/// From the cart (the shop's lines) or straight from a product page (`variant_id`, `quantity`: that item is
+/// put in the cart first, then the shop's lines are sent).
 #[derive(Deserialize, Default)]
 pub struct RequestForm {
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    variant_id: Option<i64>,
+    #[serde(default)]
+    quantity: Option<i64>,
 }
 
 async fn order_request(
@@ -344,6 +350,24 @@ async fn order_request(
     let Some(viewer) = ctx.viewer.clone() else {
         return Ok(login_redirect(&ctx));
     };
+    if let Some(variant_id) = form.variant_id {
+        let added = state
+            .services
+            .cart
+            .add(
+                souk_service::cart::Shopper::User(viewer.user_id),
+                variant_id,
+                form.quantity.unwrap_or(1),
+            )
+            .await;
+        if let Err(e) = added {
+            let err = AppError::from(e);
+            if err.status.is_client_error() {
+                return Ok(Redirect::to(&format!("/cart?error={}", err.code)).into_response());
+            }
+            return Err(err);
+        }
+    }
     match state
         .services
         .checkout
