@@ -709,6 +709,34 @@ impl PaymentService {
     }
 }
 
+impl PaymentService {
+    /// Test mode, from the buyer's order page: settles the order's pending test-card payment through the
+    /// signed webhook. 409 `invalid_transition` when there is none (paid already, or not a test card).
+    pub async fn confirm_test_payment(
+        &self,
+        viewer: &Viewer,
+        order_id: i64,
+        succeed: bool,
+    ) -> ServiceResult<SimulatedWebhook> {
+        let latest = {
+            let mut h = self.db.read().await?;
+            let order = souk_store::payments::order_money(h.conn(), order_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            if order.buyer_id != viewer.user_id {
+                require_staff(h.conn(), viewer, ShopRef::Id(order.shop_id), false).await?;
+            }
+            souk_store::payments::latest_for_order(h.conn(), order_id).await?
+        };
+        match latest {
+            Some(p) if p.provider == test_card::ID && p.status == "pending" => {
+                self.simulate(viewer, p.id, succeed).await
+            }
+            _ => Err(invalid_transition("without a pending test payment", "paid")),
+        }
+    }
+}
+
 /// A declined payment ends the attempt: the order is cancelled, its stock released, and the lines go back
 /// into the buyer's cart so they can try another card.
 async fn cancel_after_decline(c: Conn<'_>, order_id: i64) -> ServiceResult<()> {

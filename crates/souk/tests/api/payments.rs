@@ -342,4 +342,52 @@ backend_tests! {
         assert_eq!((s, r["applied"].clone()), (StatusCode::OK, json!(false)), "{r}");
         assert_eq!(order(&app, &buyer.token, id).await["status"], "pending");
     }
+
+    async fn order_pages_confirm_retry_and_mark_payments(backend) {
+        let app = TestApp::start(backend).await;
+        let (m, _pid, vid) = store_with_product(&app, "teashop", 10).await;
+        let buyer = app.user("buyer").await;
+        let shopper = crate::support::Browser::new(&app);
+        shopper.log_in("buyer", souk_test_support::DEFAULT_PASSWORD).await;
+
+        // A test card waiting for confirmation, confirmed from the buyer's order page.
+        let o = bought(&app, &buyer, "teashop", vid, 1, Some(CARD_3DS)).await;
+        let id = o["id"].as_i64().unwrap();
+        let (s, html) = shopper.page(&format!("/orders/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("/orders/{id}/confirm-payment")), "{html}");
+        let res = shopper.submit(&format!("/orders/{id}/confirm-payment"), &[("outcome", "succeeded")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(order(&app, &buyer.token, id).await["status"], "paid");
+        let res = shopper.submit(&format!("/orders/{id}/confirm-payment"), &[]).await;
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("error=invalid_transition"), "{to}");
+
+        // A manual order paid by card from the page; a declined card says so.
+        let o = bought(&app, &buyer, "teashop", vid, 1, None).await;
+        let id = o["id"].as_i64().unwrap();
+        let res = shopper.submit(&format!("/orders/{id}/pay"), &[("card_number", CARD_OK)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(order(&app, &buyer.token, id).await["status"], "paid");
+        let o = bought(&app, &buyer, "teashop", vid, 1, None).await;
+        let id = o["id"].as_i64().unwrap();
+        let res = shopper.submit(&format!("/orders/{id}/pay"), &[("card_number", CARD_DECLINED)]).await;
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("error=payment_declined"), "{to}");
+
+        // The merchant marks a manual order paid from the shop's order page; others get 404.
+        let o = bought(&app, &buyer, "teashop", vid, 1, None).await;
+        let id = o["id"].as_i64().unwrap();
+        let path = format!("/s/teashop/orders/{id}/mark-paid");
+        let res = shopper.submit(&path, &[]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let merchant_b = crate::support::Browser::new(&app);
+        merchant_b.log_in(&m.username, souk_test_support::DEFAULT_PASSWORD).await;
+        let (s, html) = merchant_b.page(&format!("/s/teashop/orders/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&path), "{html}");
+        let res = merchant_b.submit(&path, &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(order(&app, &buyer.token, id).await["status"], "paid");
+    }
 }

@@ -30,6 +30,105 @@ pub(super) fn routes() -> Router<AppState> {
             "/s/{handle}/orders/{id}/refund",
             get(refund_page).post(refund_submit),
         )
+        .route("/s/{handle}/orders/{id}/mark-paid", post(mark_paid))
+        .route("/orders/{id}/pay", post(pay_again))
+        .route("/orders/{id}/confirm-payment", post(confirm_payment))
+}
+
+/// Where an order page action goes back to: `?done=1`, or `?error=<code>` for refusals the page explains
+/// (the order pages' convention).
+fn back_with<T>(result: Result<T, ServiceError>, to: &str) -> Result<Response, AppError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?done=1")).into_response()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if matches!(
+                err.status,
+                StatusCode::CONFLICT
+                    | StatusCode::UNPROCESSABLE_ENTITY
+                    | StatusCode::PAYMENT_REQUIRED
+            ) {
+                Ok(Redirect::to(&format!("{to}?error={}", err.code)).into_response())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The merchant confirms a bank transfer or cash payment (staff only; others 404).
+async fn mark_paid(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path((handle, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = &ctx.viewer else {
+        return Ok(super::login_redirect(&ctx));
+    };
+    back_with(
+        state.services.payments.mark_paid(viewer, id).await,
+        &format!("/s/{handle}/orders/{id}"),
+    )
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    card_number: String,
+}
+
+/// The buyer pays a pending order again from its page.
+async fn pay_again(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<PayForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = &ctx.viewer else {
+        return Ok(super::login_redirect(&ctx));
+    };
+    let provider = if form.provider.is_empty() {
+        "test"
+    } else {
+        form.provider.as_str()
+    };
+    let result = match souk_service::payments::PaymentMethod::parse(
+        provider,
+        Some(form.card_number.as_str()),
+    ) {
+        Ok(method) => state.services.payments.retry(viewer, id, method).await,
+        Err(e) => Err(e),
+    };
+    back_with(result, &format!("/orders/{id}"))
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    outcome: String,
+}
+
+/// Test mode: the buyer confirms (or fails) a test card's pending payment, as 3-D Secure would.
+async fn confirm_payment(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let Some(viewer) = &ctx.viewer else {
+        return Ok(super::login_redirect(&ctx));
+    };
+    back_with(
+        state
+            .services
+            .payments
+            .confirm_test_payment(viewer, id, form.outcome != "failed")
+            .await,
+        &format!("/orders/{id}"),
+    )
 }
 
 /// Operators only; visitors and members get the same 404 as for a page that does not exist.
