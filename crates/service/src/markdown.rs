@@ -95,11 +95,7 @@ pub fn render(markdown: &str) -> String {
                 TagEnd::Emphasis => out.push_str("</em>"),
                 TagEnd::Strong => out.push_str("</strong>"),
                 TagEnd::Strikethrough => out.push_str("</del>"),
-                TagEnd::Link => {
-                    if links.pop().unwrap_or(false) {
-                        out.push_str("</a>");
-                    }
-                }
+                TagEnd::Link if links.pop().unwrap_or(false) => out.push_str("</a>"),
                 TagEnd::Image => image_depth = image_depth.saturating_sub(1),
                 _ => {}
             },

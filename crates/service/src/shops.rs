@@ -710,7 +710,8 @@ fn handle_taken() -> ServiceError {
     )
 }
 
-/// The viewer's role in a shop, if any (anonymous viewers have none).
+/// The viewer's role in a shop, if any (anonymous viewers have none), for deciding what to show. It asks
+/// [`require_staff`] so there is still only one place that decides who is staff.
 pub(crate) async fn role_in(
     c: Conn<'_>,
     viewer: Option<&Viewer>,
@@ -719,9 +720,11 @@ pub(crate) async fn role_in(
     let Some(v) = viewer else {
         return Ok(None);
     };
-    Ok(shops::staff_role_by_id(c, shop_id, v.user_id)
-        .await?
-        .and_then(|(_, _, r)| ShopRole::parse(&r, "role").ok()))
+    match require_staff(c, v, ShopRef::Id(shop_id), false).await {
+        Ok(access) => Ok(Some(access.role)),
+        Err(ServiceError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Proof that the viewer may act for a shop, and in which role.

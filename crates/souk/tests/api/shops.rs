@@ -87,8 +87,12 @@ backend_tests! {
         let (s, _) = app.call(Method::GET, "/api/v1/shops/tea-house/staff", Some(&stranger.token), None).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
 
-        let (s, b) = app.call(Method::DELETE, "/api/v1/shops/tea-house/staff/helper", Some(&owner.token), None).await;
+        let (s, b) = app.call(Method::DELETE, "/api/v1/shops/tea-house/staff/helper", Some(&helper.token), None).await;
+        assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
+        let (s, b) = app.call(Method::DELETE, "/api/v1/shops/tea-house/staff", Some(&owner.token),
+            Some(&json!({"username": "helper"}))).await;
         assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b.as_array().unwrap().len(), 1);
         let (s, _) = post(&app, &helper.token, "/api/v1/shops/tea-house/products",
             json!({"title": "Sencha", "price": money(900, "USD")})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);

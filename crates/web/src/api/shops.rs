@@ -425,6 +425,24 @@ async fn remove_staff(
     Ok(Json(staff_json(&list)))
 }
 
+/// Remove a staff member named in the body (owner only); same as `DELETE …/staff/{username}`.
+#[utoipa::path(delete, path = "/api/v1/shops/{handle}/staff", tag = "shops", params(("handle" = String, Path)),
+    security(("bearer" = []), ("session_cookie" = [])), request_body = StaffRequest,
+    responses((status = 200, body = Vec<StaffJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_staff_by_body(
+    State(s): State<AppState>,
+    ApiViewer(v): ApiViewer,
+    Path(handle): Path<String>,
+    ApiJson(r): ApiJson<StaffRequest>,
+) -> ApiResult<Json<Vec<StaffJson>>> {
+    let list = s
+        .services
+        .shops
+        .remove_staff(&v, &handle, &r.username)
+        .await?;
+    Ok(Json(staff_json(&list)))
+}
+
 pub(super) fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload_logo))
@@ -434,6 +452,6 @@ pub(super) fn routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(get_shop, patch_shop))
         .routes(routes!(patch_branding))
         .routes(routes!(publish_branding))
-        .routes(routes!(list_staff, add_staff))
+        .routes(routes!(list_staff, add_staff, remove_staff_by_body))
         .routes(routes!(remove_staff))
 }

@@ -585,7 +585,7 @@ impl EditPage {
     fn option_names(&self) -> String {
         self.product
             .as_ref()
-            .map(|p| p.options.join(" / "))
+            .map(|p| p.options.join(", "))
             .unwrap_or_default()
     }
     fn can_add_image(&self) -> bool {
@@ -627,6 +627,8 @@ fn image_rows(p: &ProductView) -> Vec<ImageRow> {
         .collect()
 }
 
+// Every caller knows a different subset (new/edit, with or without the typed form and errors).
+#[allow(clippy::too_many_arguments)]
 async fn edit_view(
     state: &AppState,
     ctx: &RequestCtx,
