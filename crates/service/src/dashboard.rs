@@ -58,13 +58,19 @@ impl DashboardService {
         Self { db }
     }
 
-    pub async fn for_shop(&self, viewer: &Viewer, handle: &str, now: Timestamp) -> ServiceResult<Dashboard> {
+    pub async fn for_shop(
+        &self,
+        viewer: &Viewer,
+        handle: &str,
+        now: Timestamp,
+    ) -> ServiceResult<Dashboard> {
         use souk_store::dashboard as d;
         let mut h = self.db.read().await?;
         let access = require_staff(h.conn(), viewer, ShopRef::Handle(handle), false).await?;
         let shop = access.shop_id;
         let (name, currency) = d::shop_basics(h.conn(), shop).await?;
-        let currency = Currency::parse(&currency).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let currency =
+            Currency::parse(&currency).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let today = now.as_micros().div_euclid(DAY_US);
         let first = today - (CHART_DAYS - 1);
         let (orders_today, revenue_today) =

@@ -40,7 +40,8 @@ pub async fn waiting_counts(c: Conn<'_>, shop_id: i64) -> StoreResult<(i64, i64)
     const SQL: &str = "SELECT COALESCE(SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0), \
         COALESCE(SUM(CASE WHEN status = 'requested' THEN 1 ELSE 0 END), 0) \
         FROM orders WHERE shop_id = $1 AND status IN ('paid', 'requested')";
-    let row: (i64, i64) = on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).fetch_one(&mut *c).await)?;
+    let row: (i64, i64) =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).fetch_one(&mut *c).await)?;
     Ok(row)
 }
 
@@ -71,14 +72,16 @@ pub async fn low_stock(
         .fetch_all(&mut *c).await)?;
     Ok(rows
         .into_iter()
-        .map(|(product_id, variant_id, title, sku, o1, o2, o3, stock)| LowStock {
-            product_id,
-            variant_id,
-            title,
-            sku,
-            option_values: [o1, o2, o3],
-            stock,
-        })
+        .map(
+            |(product_id, variant_id, title, sku, o1, o2, o3, stock)| LowStock {
+                product_id,
+                variant_id,
+                title,
+                sku,
+                option_values: [o1, o2, o3],
+                stock,
+            },
+        )
         .collect())
 }
 
@@ -90,13 +93,15 @@ pub async fn recent_orders(
 ) -> StoreResult<Vec<(i64, String, i64, String, i64)>> {
     const SQL: &str = "SELECT o.id, o.status, o.total_minor, u.username, o.created_at FROM orders o \
         JOIN users u ON u.id = o.buyer_id WHERE o.shop_id = $1 ORDER BY o.id DESC LIMIT $2";
-    let rows = on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).bind(limit).fetch_all(&mut *c).await)?;
+    let rows =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).bind(limit).fetch_all(&mut *c).await)?;
     Ok(rows)
 }
 
 /// Buy-button clicks to the merchant's website since `from_us`.
 pub async fn clicks_since(c: Conn<'_>, shop_id: i64, from_us: i64) -> StoreResult<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM checkout_clicks WHERE shop_id = $1 AND created_at >= $2";
+    const SQL: &str =
+        "SELECT COUNT(*) FROM checkout_clicks WHERE shop_id = $1 AND created_at >= $2";
     let n: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(shop_id).bind(from_us).fetch_one(&mut *c).await)?;
     Ok(n)
 }
@@ -104,6 +109,7 @@ pub async fn clicks_since(c: Conn<'_>, shop_id: i64, from_us: i64) -> StoreResul
 /// The shop's name and currency, for headings and money formatting.
 pub async fn shop_basics(c: Conn<'_>, shop_id: i64) -> StoreResult<(String, String)> {
     const SQL: &str = "SELECT name, currency FROM shops WHERE id = $1";
-    let row: (String, String) = on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).fetch_one(&mut *c).await)?;
+    let row: (String, String) =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).fetch_one(&mut *c).await)?;
     Ok(row)
 }

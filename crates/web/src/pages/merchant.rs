@@ -147,8 +147,16 @@ async fn dashboard(
         clicks: d.website_clicks_30d,
         bars,
         chart_max,
-        chart_from: d.days.first().map(|x| x.day.date_string()).unwrap_or_default(),
-        chart_to: d.days.last().map(|x| x.day.date_string()).unwrap_or_default(),
+        chart_from: d
+            .days
+            .first()
+            .map(|x| x.day.date_string())
+            .unwrap_or_default(),
+        chart_to: d
+            .days
+            .last()
+            .map(|x| x.day.date_string())
+            .unwrap_or_default(),
         chart_summary,
         low_stock: d
             .low_stock
