@@ -2,7 +2,7 @@
 //! nobody can buy, price-change flags, and logged-out cookie carts merged into the account's cart on login.
 
 use crate::checkout::{add_to_cart, store_with_product};
-use crate::commerce_support::{merchant, money, product, shop, simple_product, first_variant};
+use crate::commerce_support::{first_variant, merchant, money, product, shop, simple_product};
 use souk_test_support::reqwest::{Client, Method, StatusCode, redirect};
 use souk_test_support::serde_json::{Value, json};
 use souk_test_support::{TestApp, backend_tests, json_response};

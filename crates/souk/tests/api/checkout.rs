@@ -17,7 +17,12 @@ pub async fn store_with_product(app: &TestApp, handle: &str, stock: i64) -> (Tes
     (m, p["id"].as_i64().unwrap(), first_variant(&p))
 }
 
-pub async fn add_to_cart(app: &TestApp, token: &str, variant_id: i64, quantity: i64) -> (StatusCode, Value) {
+pub async fn add_to_cart(
+    app: &TestApp,
+    token: &str,
+    variant_id: i64,
+    quantity: i64,
+) -> (StatusCode, Value) {
     app.call(
         Method::POST,
         "/api/v1/cart/items",
@@ -51,7 +56,9 @@ pub async fn checkout(app: &TestApp, token: &str, key: &str, body: &Value) -> (S
 
 /// Current stock of a product's first variant, read through the public product API.
 pub async fn stock_of(app: &TestApp, product_id: i64) -> i64 {
-    let (status, p) = app.get_json(&format!("/api/v1/products/{product_id}"), None).await;
+    let (status, p) = app
+        .get_json(&format!("/api/v1/products/{product_id}"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{p}");
     p["variants"][0]["stock"].as_i64().unwrap()
 }
@@ -293,8 +300,20 @@ pub async fn click_count(app: &TestApp, product_id: i64) -> i64 {
     let db = open_db(app).await;
     let mut h = db.read().await.unwrap();
     let n: i64 = match h.conn() {
-        souk_store::Conn::Sqlite(c) => sqlx::query_scalar("SELECT COUNT(*) FROM checkout_clicks WHERE product_id = $1").bind(product_id).fetch_one(&mut *c).await.unwrap(),
-        souk_store::Conn::Postgres(c) => sqlx::query_scalar("SELECT COUNT(*) FROM checkout_clicks WHERE product_id = $1").bind(product_id).fetch_one(&mut *c).await.unwrap(),
+        souk_store::Conn::Sqlite(c) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM checkout_clicks WHERE product_id = $1")
+                .bind(product_id)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+        }
+        souk_store::Conn::Postgres(c) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM checkout_clicks WHERE product_id = $1")
+                .bind(product_id)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+        }
     };
     drop(h);
     db.close().await;
@@ -306,8 +325,11 @@ pub async fn click_count(app: &TestApp, product_id: i64) -> i64 {
 pub async fn open_db(app: &TestApp) -> souk_store::Db {
     let opts = souk_store::ConnectOptions {
         max_connections: 2,
-        pg_schema: (!app.config.database_schema.is_empty()).then(|| app.config.database_schema.clone()),
+        pg_schema: (!app.config.database_schema.is_empty())
+            .then(|| app.config.database_schema.clone()),
         ..souk_store::ConnectOptions::default()
     };
-    souk_store::Db::connect(&app.config.database_url(), &opts).await.unwrap()
+    souk_store::Db::connect(&app.config.database_url(), &opts)
+        .await
+        .unwrap()
 }

@@ -3,7 +3,9 @@
 //! (others get 404), the buyer cancels an unpaid order and its stock returns, and the reservation job
 //! cancels unpaid orders whose hold ran out (idempotently).
 
-use crate::checkout::{add_to_cart, checkout, checkout_body, open_db, stock_of, store_with_product};
+use crate::checkout::{
+    add_to_cart, checkout, checkout_body, open_db, stock_of, store_with_product,
+};
 use crate::commerce_support::merchant;
 use souk_test_support::reqwest::{Method, StatusCode};
 use souk_test_support::serde_json::{Value, json};

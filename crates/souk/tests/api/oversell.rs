@@ -75,6 +75,9 @@ backend_tests! {
     }
 }
 
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
     souk_test_support::futures_util::future::join(a, b).await
 }

@@ -538,7 +538,7 @@ fn percent_to_bps(s: &str) -> Option<i64> {
         whole.parse().ok()?
     };
     let f: i64 = format!("{frac:0<2}").parse().ok()?;
-    Some(w.checked_mul(100)?.checked_add(f)?)
+    w.checked_mul(100)?.checked_add(f)
 }
 
 async fn shipping_submit(

@@ -123,9 +123,9 @@ fn detail(ui: &Ui, o: &OrderView) -> OrderDetail {
             ui.t(&format!("order.provider.{}", p.provider)),
             ui.t(&format!("order.payment_status.{}", p.status))
         ),
-        None if !o.payment_provider.is_empty() => {
-            ui.t(&format!("order.provider.{}", o.payment_provider)).into_owned()
-        }
+        None if !o.payment_provider.is_empty() => ui
+            .t(&format!("order.provider.{}", o.payment_provider))
+            .into_owned(),
         None => String::new(),
     };
     OrderDetail {
@@ -211,7 +211,14 @@ async fn my_orders(
     let page = state
         .services
         .orders
-        .list(&viewer, OrderRole::Buyer, None, None, q.cursor.as_deref(), Some(20))
+        .list(
+            &viewer,
+            OrderRole::Buyer,
+            None,
+            None,
+            q.cursor.as_deref(),
+            Some(20),
+        )
         .await?;
     let ui = Ui::load(&state, &ctx).await;
     let orders = page.items.iter().map(|o| row(&ui, o)).collect();
@@ -260,10 +267,18 @@ fn flash(ui: &Ui, q: &FlashQuery) -> (String, String) {
     };
     let alert = if q.declined.is_some() {
         ui.t("order.declined_notice").into_owned()
-    } else if let Some(code) = q.error.as_deref().filter(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+    } else if let Some(code) = q
+        .error
+        .as_deref()
+        .filter(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
         let key = format!("cart.error.{code}");
         let t = ui.t(&key);
-        if t == key { ui.t("cart.error.generic").into_owned() } else { t.into_owned() }
+        if t == key {
+            ui.t("cart.error.generic").into_owned()
+        } else {
+            t.into_owned()
+        }
     } else {
         String::new()
     };
@@ -287,19 +302,31 @@ async fn my_order(
     let ui = Ui::load(&state, &ctx).await;
     let (notice, alert) = flash(&ui, &q);
     let o = detail(&ui, &order);
-    Ok(render(StatusCode::OK, &OrderPage { ui, o, notice, alert }))
+    Ok(render(
+        StatusCode::OK,
+        &OrderPage {
+            ui,
+            o,
+            notice,
+            alert,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 /// Runs a status change and comes back to `to`, carrying the refusal code when it failed.
-fn after(result: Result<OrderView, souk_service::ServiceError>, to: &str) -> Result<Response, AppError> {
+fn after(
+    result: Result<OrderView, souk_service::ServiceError>,
+    to: &str,
+) -> Result<Response, AppError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("{to}?done=1")).into_response()),
         Err(e) => {
             let err = AppError::from(e);
-            if err.status == StatusCode::CONFLICT || err.status == StatusCode::UNPROCESSABLE_ENTITY {
+            if err.status == StatusCode::CONFLICT || err.status == StatusCode::UNPROCESSABLE_ENTITY
+            {
                 Ok(Redirect::to(&format!("{to}?error={}", err.code)).into_response())
             } else {
                 Err(err)
@@ -347,7 +374,14 @@ async fn merchant_list(
     let page = state
         .services
         .orders
-        .list(viewer, OrderRole::Merchant, Some(handle), status, cursor, Some(30))
+        .list(
+            viewer,
+            OrderRole::Merchant,
+            Some(handle),
+            status,
+            cursor,
+            Some(30),
+        )
         .await?;
     let ui = Ui::load(state, ctx).await;
     let orders = page.items.iter().map(|o| row(&ui, o)).collect();
@@ -379,7 +413,16 @@ async fn shop_orders(
         return Ok(login_redirect(&ctx));
     };
     let status = q.status.as_deref().filter(|s| !s.is_empty());
-    merchant_list(&state, &ctx, &viewer, &handle, status, q.cursor.as_deref(), false).await
+    merchant_list(
+        &state,
+        &ctx,
+        &viewer,
+        &handle,
+        status,
+        q.cursor.as_deref(),
+        false,
+    )
+    .await
 }
 
 async fn inbox(
@@ -391,7 +434,16 @@ async fn inbox(
     let Some(viewer) = ctx.viewer.clone() else {
         return Ok(login_redirect(&ctx));
     };
-    merchant_list(&state, &ctx, &viewer, &handle, Some("requested"), q.cursor.as_deref(), true).await
+    merchant_list(
+        &state,
+        &ctx,
+        &viewer,
+        &handle,
+        Some("requested"),
+        q.cursor.as_deref(),
+        true,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -453,7 +505,10 @@ async fn merchant_action(
     let back = format!("/s/{handle}/orders/{id}");
     let o = &state.services.orders;
     let result = match action.as_str() {
-        "fulfil" => o.fulfil(&viewer, id, &form.tracking_number, &form.carrier).await,
+        "fulfil" => {
+            o.fulfil(&viewer, id, &form.tracking_number, &form.carrier)
+                .await
+        }
         "deliver" => o.deliver(&viewer, id).await,
         "cancel" => {
             // Only staff act through this page; a buyer's cancel goes through /orders/{id}/cancel.
