@@ -7,6 +7,7 @@ mod checkout;
 mod collections;
 mod commerce_support;
 mod csrf;
+mod dashboard;
 mod idempotency;
 mod ledger;
 mod login;
