@@ -58,12 +58,12 @@ pub fn render(markdown: &str) -> String {
                 Tag::CodeBlock(_) => out.push_str("<pre><code>"),
                 Tag::List(Some(start)) => {
                     if start == 1 {
-                        out.push_str("<ol>");
+                        out.push_str("<ol>\n");
                     } else {
-                        out.push_str(&format!("<ol start=\"{start}\">"));
+                        out.push_str(&format!("<ol start=\"{start}\">\n"));
                     }
                 }
-                Tag::List(None) => out.push_str("<ul>"),
+                Tag::List(None) => out.push_str("<ul>\n"),
                 Tag::Item => out.push_str("<li>"),
                 Tag::Emphasis => out.push_str("<em>"),
                 Tag::Strong => out.push_str("<strong>"),
