@@ -88,6 +88,25 @@ impl Default for CommerceConfig {
 }
 
 impl Services {
+    /// Checkout as one use case: places the order for one shop's cart lines (stock taken, order pending),
+    /// then starts payment. A declined card cancels the order, gives the stock back and answers
+    /// `payment_declined`; a pending payment (bank transfer, a card awaiting its webhook) leaves it pending.
+    pub async fn checkout_and_pay(
+        &self,
+        viewer: &Viewer,
+        cmd: &checkout::CheckoutCommand,
+    ) -> ServiceResult<orders::OrderView> {
+        let placed = self.checkout.place_order(viewer, cmd).await?;
+        let method = match &placed.payment {
+            checkout::PaymentChoice::Manual => payments::PaymentMethod::Manual,
+            checkout::PaymentChoice::Test { card_number } => payments::PaymentMethod::TestCard {
+                card_number: card_number.clone(),
+            },
+        };
+        self.payments.pay(placed.order_id, method).await?;
+        self.orders.get_for_viewer(viewer, placed.order_id).await
+    }
+
     /// Fails only when the media folder cannot be created or opened.
     pub fn new(db: Db, config: &ServiceConfig) -> ServiceResult<Self> {
         let limiter = Arc::new(RateLimiter::new(&config.rate_limits));
