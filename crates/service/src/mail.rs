@@ -264,9 +264,6 @@ impl MailService {
         if due.is_empty() {
             return Ok(report);
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| {
-            ServiceError::Internal(format!("cannot create {}: {e}", self.dir.display()))
-        })?;
         for m in due {
             let claimed = {
                 let mut tx = self.db.begin().await?;
@@ -294,6 +291,10 @@ impl MailService {
     fn deliver(&self, m: &MailRecord) -> Result<(), String> {
         use lettre::Transport;
         use lettre::message::header::ContentType;
+        // A missing or unwritable folder is a delivery failure like any other: the row records it and is
+        // retried, instead of the whole round stopping.
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
         let from = self
             .from
             .parse()
