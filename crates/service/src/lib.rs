@@ -111,6 +111,8 @@ impl Services {
     pub fn new(db: Db, config: &ServiceConfig) -> ServiceResult<Self> {
         let limiter = Arc::new(RateLimiter::new(&config.rate_limits));
         let media = Arc::new(media::Media::new(config.media.clone())?);
+        // Refunds go back through the provider that took the money, so both share one registry.
+        let payments = payments::PaymentService::new(db.clone(), &config.commerce);
         Ok(Self {
             accounts: AccountService::new(db.clone(), limiter),
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
@@ -124,8 +126,8 @@ impl Services {
                 db.clone(),
                 config.commerce.idempotency_ttl_secs,
             ),
-            payments: payments::PaymentService::new(db.clone(), &config.commerce),
-            refunds: refunds::RefundService::new(db.clone(), &config.commerce),
+            refunds: refunds::RefundService::new(db.clone(), payments.providers()),
+            payments,
             ledger: ledger::LedgerService::new(db.clone()),
             mail: mail::MailService::new(db.clone(), &config.commerce),
             dashboard: dashboard::DashboardService::new(db.clone()),

@@ -10,7 +10,7 @@ use crate::ledger::{self, NewTransaction, TxnKind};
 use crate::mail::{MailKind, enqueue_order_mail, order_number};
 use crate::payments::{Providers, RefundResult, manual};
 use crate::shops::{ShopRef, require_staff};
-use crate::{CommerceConfig, Refusal, ServiceError, ServiceResult, Viewer};
+use crate::{Refusal, ServiceError, ServiceResult, Viewer};
 use souk_domain::commerce::OrderStatus;
 use souk_domain::{Currency, FieldError, Money, Timestamp};
 use souk_store::Db;
@@ -148,11 +148,8 @@ pub struct RefundService {
 }
 
 impl RefundService {
-    pub fn new(db: Db, config: &CommerceConfig) -> Self {
-        Self {
-            db,
-            providers: Arc::new(Providers::new(config)),
-        }
+    pub fn new(db: Db, providers: Arc<Providers>) -> Self {
+        Self { db, providers }
     }
 
     /// Refunds (part of) an order. Staff of the order's shop only; others get 404.
