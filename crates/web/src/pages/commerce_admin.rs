@@ -524,9 +524,7 @@ async fn refund_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/s/{handle}/orders/{id}/refund?done=1")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/s/{handle}/orders/{id}?done=1")).into_response()),
         Err(e @ (ServiceError::Refused { .. } | ServiceError::Validation(_))) => {
             let err = AppError::from(e);
             let key = format!("refund.error.{}", err.code);
