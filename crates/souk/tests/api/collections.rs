@@ -154,4 +154,40 @@ backend_tests! {
             Some(&json!({"featured_collections": [pid(&c1)]}))).await;
         assert_field_error(s, &b, "featured_collections", "unknown_collection");
     }
+
+    async fn collection_forms_take_prices_in_the_shop_currency(backend) {
+        let app = TestApp::start(backend).await;
+        let m = merchant(&app, "formy").await;
+        shop(&app, &m.token, "formy", "USD").await;
+        let cheap = simple_product(&app, &m.token, "formy", "USD", 1999, 1).await;
+        simple_product(&app, &m.token, "formy", "USD", 9999, 1).await;
+        let b = crate::support::Browser::new(&app);
+        b.log_in("formy", souk_test_support::DEFAULT_PASSWORD).await;
+        let res = b.submit("/s/formy/collections", &[("title", "Under 20"), ("kind", "rule"),
+            ("rule_field_0", "price_max"), ("rule_value_0", "20.00")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let list = get_ok(&app, None, "/api/v1/shops/formy/collections").await;
+        let c = &list[0];
+        assert_eq!(c["rules"], json!([{"field": "price_max", "value": "2000"}]));
+        let cid = pid(c);
+        let page = get_ok(&app, None, &format!("/api/v1/collections/{cid}/products")).await;
+        assert_eq!(ids(&page), vec![pid(&cheap)]);
+        let (s, html) = b.page(&format!("/collections/{cid}/edit")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(r#"value="20.00""#), "{html}");
+        let res = b.submit(&format!("/collections/{cid}/edit"), &[("title", "Under twenty"),
+            ("rule_field_0", "price_max"), ("rule_value_0", "20.00")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let c = get_ok(&app, None, &format!("/api/v1/collections/{cid}")).await;
+        assert_eq!(c["title"], "Under twenty");
+        assert_eq!(c["rules"][0]["value"], "2000");
+        let (_, html) = b.page(&format!("/collections/{cid}")).await;
+        assert!(html.contains("$19.99"), "{html}");
+        // Staff pages of another shop are 404.
+        merchant(&app, "nosy").await;
+        let nosy = crate::support::Browser::new(&app);
+        nosy.log_in("nosy", souk_test_support::DEFAULT_PASSWORD).await;
+        assert_eq!(nosy.page(&format!("/collections/{cid}/edit")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(nosy.submit(&format!("/collections/{cid}/delete"), &[]).await.status(), StatusCode::NOT_FOUND);
+    }
 }

@@ -1118,7 +1118,7 @@ impl CollectionsPage {
     }
 }
 
-fn rule_summary(ui: &Ui, c: &CollectionView) -> String {
+fn rule_summary(ui: &Ui, c: &CollectionView, currency: souk_domain::Currency) -> String {
     if c.manual {
         ui.t_with(
             "product.collection.manual_count",
@@ -1129,10 +1129,15 @@ fn rule_summary(ui: &Ui, c: &CollectionView) -> String {
         c.rules
             .iter()
             .map(|r| {
+                let value = match (r.field, r.value.parse::<i64>()) {
+                    (RuleField::PriceMin | RuleField::PriceMax, Ok(minor)) => {
+                        Money::new(minor, currency).format(ui.locale)
+                    }
+                    _ => r.value.clone(),
+                };
                 format!(
-                    "{} = {}",
-                    ui.t(&format!("product.rule.{}", r.field.name())),
-                    r.value
+                    "{} = {value}",
+                    ui.t(&format!("product.rule.{}", r.field.name()))
                 )
             })
             .collect::<Vec<_>>()
@@ -1185,11 +1190,18 @@ impl CollectionForm {
         picked.into_iter().map(|(_, id)| id).collect()
     }
 
-    fn from_view(c: &CollectionView) -> Self {
+    /// Price bounds are stored in minor units and shown as decimals in the shop's currency.
+    fn from_view(c: &CollectionView, currency: souk_domain::Currency) -> Self {
         let mut rest = std::collections::HashMap::new();
         for (i, r) in c.rules.iter().enumerate() {
+            let value = match (r.field, r.value.parse::<i64>()) {
+                (RuleField::PriceMin | RuleField::PriceMax, Ok(minor)) => {
+                    Money::new(minor, currency).to_decimal_string()
+                }
+                _ => r.value.clone(),
+            };
             rest.insert(format!("rule_field_{i}"), r.field.name().to_owned());
-            rest.insert(format!("rule_value_{i}"), r.value.clone());
+            rest.insert(format!("rule_value_{i}"), value);
         }
         for (i, id) in c.product_ids.iter().enumerate() {
             rest.insert(format!("product_{id}"), "1".into());
@@ -1257,7 +1269,7 @@ async fn collections_view(
     let rows = list
         .into_iter()
         .map(|c| CollectionRow {
-            summary: rule_summary(&ui, &c),
+            summary: rule_summary(&ui, &c, shop.currency),
             c,
         })
         .collect();
@@ -1273,7 +1285,7 @@ async fn collections_view(
         )
         .await?;
     let form = form.unwrap_or_else(|| match &editing {
-        Some(c) => CollectionForm::from_view(c),
+        Some(c) => CollectionForm::from_view(c, shop.currency),
         None => CollectionForm {
             kind: "manual".into(),
             ..CollectionForm::default()
