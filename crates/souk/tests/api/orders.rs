@@ -136,6 +136,19 @@ backend_tests! {
         assert_eq!(o["status"], "cancelled");
         let last = o["events"].as_array().unwrap().last().unwrap().clone();
         assert_eq!((last["to"].as_str(), last["actor"].is_null()), (Some("cancelled"), true), "Souk itself cancelled it");
+        // A payment arriving after the timeout is refused: the cancellation won.
+        let late = app
+            .client
+            .post(app.url(&format!("/api/v1/orders/{}/payments", unpaid["id"])))
+            .bearer_auth(&buyer.token)
+            .header("Idempotency-Key", "late")
+            .json(&json!({"provider": "test", "card_number": "4242424242424242"}))
+            .send()
+            .await
+            .unwrap();
+        let (s, e) = souk_test_support::json_response(late).await;
+        assert_eq!((s, code(&e)), (StatusCode::CONFLICT, "invalid_transition"), "{e}");
+        assert_eq!(stock_of(&app, pid).await, 4, "no stock taken by the late payment");
         let (_, p) = app.get_json(&format!("/api/v1/orders/{}", paid["id"]), Some(&buyer.token)).await;
         assert_eq!(p["status"], "paid", "paid orders are untouched");
     }
