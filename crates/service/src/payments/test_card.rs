@@ -10,7 +10,8 @@ use super::{
     WebhookError, WebhookEvent, WebhookKind,
 };
 use crate::ServiceResult;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use souk_domain::Money;
 
 pub const ID: &str = "test";
@@ -40,30 +41,13 @@ impl TestCardProvider {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104) over SHA-256 from the `sha2` crate already in the tree.
+/// HMAC-SHA256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut ipad = [0x36u8; BLOCK];
-    let mut opad = [0x5cu8; BLOCK];
-    for i in 0..BLOCK {
-        ipad[i] ^= k[i];
-        opad[i] ^= k[i];
-    }
-    let inner = Sha256::new()
-        .chain_update(ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    // Any key length is valid for HMAC, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 fn signature(secret: &str, t: i64, body: &[u8]) -> [u8; 32] {
