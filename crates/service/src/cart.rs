@@ -236,6 +236,10 @@ impl CartService {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let cart = ensure_cart(tx.conn(), who, now).await?;
+        if let Shopper::User(id) = who {
+            // Serialises concurrent adds to one account's cart on PostgreSQL (read, then write the sum).
+            carts::lock_user_cart(tx.conn(), id, now).await?;
+        }
         let existing = carts::line_quantity(tx.conn(), cart, variant_id).await?;
         let total = existing.unwrap_or(0).saturating_add(quantity);
         check_quantity(total)?;

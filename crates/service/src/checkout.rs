@@ -558,6 +558,7 @@ impl CheckoutService {
         }
         let now = Timestamp::now().as_micros();
         let mut tx = self.db.begin().await?;
+        carts::lock_user_cart(tx.conn(), viewer.user_id, now).await?;
         let (cart, lines) = shop_lines(tx.conn(), viewer.user_id, &cmd.shop).await?;
         let (Some(cart), Some(first)) = (cart, lines.first()) else {
             return Err(cart_empty());
@@ -759,6 +760,7 @@ impl CheckoutService {
         }
         let now = Timestamp::now().as_micros();
         let mut tx = self.db.begin().await?;
+        carts::lock_user_cart(tx.conn(), viewer.user_id, now).await?;
         let (cart, lines) = shop_lines(tx.conn(), viewer.user_id, shop).await?;
         let (Some(cart), Some(first)) = (cart, lines.first()) else {
             return Err(cart_empty());

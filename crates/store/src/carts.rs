@@ -290,3 +290,13 @@ pub async fn restore_from_order(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Touches the account's cart row inside a write transaction. On PostgreSQL this takes the row lock, so two
+/// checkouts of the same cart run one after the other and the second sees the lines the first removed
+/// (SQLite's single writer already serialises them).
+pub async fn lock_user_cart(c: Conn<'_>, user_id: i64, now_us: i64) -> StoreResult<Option<i64>> {
+    const SQL: &str = "UPDATE carts SET updated_at = $2 WHERE user_id = $1 RETURNING id";
+    let id: Option<i64> = on_conn!(c, c => sqlx::query_scalar(SQL).bind(user_id).bind(now_us)
+        .fetch_optional(&mut *c).await)?;
+    Ok(id)
+}

@@ -8,6 +8,25 @@ use souk_test_support::reqwest::{Method, StatusCode};
 use souk_test_support::{TestApp, backend_tests};
 
 backend_tests! {
+    async fn one_cart_checked_out_twice_at_once_makes_one_order(backend) {
+        let app = TestApp::start(backend).await;
+        let (_m, pid, vid) = store_with_product(&app, "twice", 10).await;
+        let buyer = app.user("buyer").await;
+        add_to_cart(&app, &buyer.token, vid, 2).await;
+        let body = checkout_body("twice");
+        let results = join_all((0..6).map(|i| {
+            let body = body.clone();
+            let app = &app;
+            let token = buyer.token.clone();
+            async move { checkout(app, &token, &format!("tab-{i}"), &body).await }
+        }))
+        .await;
+        let created = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+        assert_eq!(created, 1, "{results:?}");
+        assert!(results.iter().all(|(s, e)| *s == StatusCode::CREATED || e["error"]["code"] == "cart_empty"), "{results:?}");
+        assert_eq!(stock_of(&app, pid).await, 8);
+    }
+
     async fn two_hundred_buyers_five_units(backend) {
         let app = TestApp::start(backend).await;
         let (m, pid, vid) = store_with_product(&app, "flash", 200).await;
