@@ -124,9 +124,9 @@ backend_tests! {
 
         let db = open_db(&app).await;
         let orders = souk_service::orders::OrderService::new(db.clone(), souk_service::CommerceConfig::default());
-        // Not yet expired: nothing happens.
+        // Not yet expired: nothing happens. A week later every hold (cards: minutes, transfers: days) ran out.
         assert_eq!(orders.release_expired(souk_domain::Timestamp::now()).await.unwrap(), 0);
-        let later = souk_domain::Timestamp::now().plus_seconds(24 * 3600);
+        let later = souk_domain::Timestamp::now().plus_seconds(7 * 86_400);
         assert_eq!(orders.release_expired(later).await.unwrap(), 1);
         assert_eq!(orders.release_expired(later).await.unwrap(), 0, "idempotent");
         db.close().await;
