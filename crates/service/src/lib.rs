@@ -65,6 +65,12 @@ pub struct CommerceConfig {
     pub platform_fee_bps: i64,
     /// How long a pending (unpaid) order holds its stock before the release job cancels it.
     pub reservation_secs: i64,
+    /// How long an order paid by bank transfer or cash on delivery holds its stock while the merchant waits
+    /// for the money.
+    pub manual_reservation_secs: i64,
+    /// Whether the offline test card provider is available. On by default so a fresh install can sell end
+    /// to end; a real deployment turns it off.
+    pub test_payments: bool,
     /// Shared secret the test payment provider signs its webhooks with.
     pub test_webhook_secret: String,
     /// Outgoing mail: the From address, and the folder development mail is written to.
@@ -79,6 +85,8 @@ impl Default for CommerceConfig {
         Self {
             platform_fee_bps: 0,
             reservation_secs: 15 * 60,
+            manual_reservation_secs: 3 * 86_400,
+            test_payments: true,
             test_webhook_secret: "souk-test-webhook-secret".into(),
             mail_from: "Souk <no-reply@souk.localhost>".into(),
             mail_dir: std::path::PathBuf::from("souk-data/mail"),
@@ -96,13 +104,15 @@ impl Services {
         viewer: &Viewer,
         cmd: &checkout::CheckoutCommand,
     ) -> ServiceResult<orders::OrderView> {
-        let placed = self.checkout.place_order(viewer, cmd).await?;
-        let method = match &placed.payment {
+        let method = match &cmd.payment {
             checkout::PaymentChoice::Manual => payments::PaymentMethod::Manual,
             checkout::PaymentChoice::Test { card_number } => payments::PaymentMethod::TestCard {
                 card_number: card_number.clone(),
             },
         };
+        // Refused before any stock is taken, so a disabled provider never leaves a stranded order.
+        self.payments.ensure_available(&method)?;
+        let placed = self.checkout.place_order(viewer, cmd).await?;
         self.payments.pay(placed.order_id, method).await?;
         self.orders.get_for_viewer(viewer, placed.order_id).await
     }

@@ -89,6 +89,10 @@ pub struct CommerceSettings {
     pub platform_fee_bps: i64,
     /// Minutes a pending (unpaid) order holds its stock before it is cancelled.
     pub reservation_minutes: i64,
+    /// Hours an order paid by bank transfer or cash on delivery holds its stock.
+    pub manual_reservation_hours: i64,
+    /// Offer the offline test card provider (turn off in production).
+    pub test_payments: bool,
     /// Secret the offline test payment provider signs its webhooks with.
     pub test_webhook_secret: String,
     /// From address of order e-mails.
@@ -105,6 +109,8 @@ impl Default for CommerceSettings {
         Self {
             platform_fee_bps: d.platform_fee_bps,
             reservation_minutes: d.reservation_secs / 60,
+            manual_reservation_hours: d.manual_reservation_secs / 3600,
+            test_payments: d.test_payments,
             test_webhook_secret: d.test_webhook_secret,
             mail_from: d.mail_from,
             mail_dir: PathBuf::new(),
@@ -293,6 +299,12 @@ impl Config {
                 "invalid value for key `commerce.platform_fee_bps`: must be 0 to 5000".into(),
             ));
         }
+        if self.commerce.manual_reservation_hours < 1 {
+            return Err(ConfigError(
+                "invalid value for key `commerce.manual_reservation_hours`: must be at least 1"
+                    .into(),
+            ));
+        }
         if self.commerce.reservation_minutes < 1 {
             return Err(ConfigError(
                 "invalid value for key `commerce.reservation_minutes`: must be at least 1".into(),
@@ -335,6 +347,8 @@ impl Config {
         souk_service::CommerceConfig {
             platform_fee_bps: c.platform_fee_bps,
             reservation_secs: c.reservation_minutes * 60,
+            manual_reservation_secs: c.manual_reservation_hours * 3600,
+            test_payments: c.test_payments,
             test_webhook_secret: c.test_webhook_secret.clone(),
             mail_from: c.mail_from.clone(),
             mail_dir: if c.mail_dir.as_os_str().is_empty() {

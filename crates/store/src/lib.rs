@@ -12,6 +12,7 @@ pub mod carts;
 pub mod collections;
 pub mod comments;
 pub mod dashboard;
+pub mod demo;
 pub mod follows;
 pub mod idempotency;
 pub mod inventory;

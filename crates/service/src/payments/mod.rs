@@ -178,9 +178,11 @@ impl Providers {
             by_id: BTreeMap::new(),
         };
         p.register(Arc::new(manual::ManualProvider));
-        p.register(Arc::new(test_card::TestCardProvider::new(
-            &config.test_webhook_secret,
-        )));
+        if config.test_payments {
+            p.register(Arc::new(test_card::TestCardProvider::new(
+                &config.test_webhook_secret,
+            )));
+        }
         p
     }
 
@@ -259,6 +261,7 @@ pub struct PaymentService {
     db: Db,
     providers: Arc<Providers>,
     fee_bps: i64,
+    manual_reservation_secs: i64,
     test: Arc<test_card::TestCardProvider>,
 }
 
@@ -281,6 +284,7 @@ impl PaymentService {
             db,
             providers: Arc::new(Providers::new(config)),
             fee_bps: config.platform_fee_bps,
+            manual_reservation_secs: config.manual_reservation_secs,
             test: Arc::new(test_card::TestCardProvider::new(
                 &config.test_webhook_secret,
             )),
@@ -289,6 +293,18 @@ impl PaymentService {
 
     pub fn providers(&self) -> Arc<Providers> {
         self.providers.clone()
+    }
+
+    /// Refuses a payment method whose provider this deployment does not run (test cards switched off).
+    pub fn ensure_available(&self, method: &PaymentMethod) -> ServiceResult<()> {
+        match self.providers.get(method.provider_id()) {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::refused(
+                Refusal::Unprocessable,
+                "payment_provider_unavailable",
+                "This way of paying is not available here.",
+            )),
+        }
     }
 
     /// Charges a pending order. Checkout calls this right after committing the order.
@@ -311,6 +327,7 @@ impl PaymentService {
             return Err(invalid_transition(&order.status, "paid"));
         }
         let amount = Money::new(order.total_minor - order.paid_minor, currency_of(&order)?);
+        self.ensure_available(&method)?;
         let provider = self.providers.require(method.provider_id())?;
         let req = PaymentRequest {
             order_id,
@@ -361,6 +378,11 @@ impl PaymentService {
             }
             PaymentStart::Declined { .. } => {
                 cancel_after_decline(tx.conn(), order_id).await?;
+            }
+            PaymentStart::Pending { .. } if provider.id() == manual::ID => {
+                // A bank transfer takes days, not the minutes a card checkout holds stock for.
+                let until = now.plus_seconds(self.manual_reservation_secs).as_micros();
+                souk_store::orders::set_reserved_until(tx.conn(), order_id, Some(until)).await?;
             }
             PaymentStart::Pending { .. } => {}
         }
@@ -673,7 +695,7 @@ impl PaymentService {
             }
             payment
         };
-        if payment.provider != test_card::ID {
+        if payment.provider != test_card::ID || self.providers.get(test_card::ID).is_none() {
             return Err(ServiceError::NotFound);
         }
         let body = if succeed {

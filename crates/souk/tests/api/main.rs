@@ -17,6 +17,7 @@ mod order_pages;
 mod orders;
 mod oversell;
 mod pages;
+mod payment_settings;
 mod payments;
 mod products;
 mod profiles;

@@ -14,8 +14,6 @@ use serde::{Deserialize, Serialize};
 use souk_service::checkout::{
     AddressIn, CheckoutCommand, MoneyIn, PaymentChoice, RateInput, RegionInput, RegionView,
 };
-use souk_service::orders::OrderView;
-use souk_service::{ServiceResult, Viewer};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -96,35 +94,6 @@ impl From<CheckoutBody> for CheckoutCommand {
     }
 }
 
-/// Places the order and hands it to payments; shared by the API and the checkout page.
-pub(crate) async fn checkout_and_pay(
-    s: &AppState,
-    v: &Viewer,
-    cmd: &CheckoutCommand,
-) -> ServiceResult<OrderView> {
-    let placed = s.services.checkout.place_order(v, cmd).await?;
-    crate::api::checkout::pay(s, v, placed.order_id, &placed.payment).await?;
-    s.services.orders.get_for_viewer(v, placed.order_id).await
-}
-
-/// Starts payment for a placed order (stream C's `PaymentService::pay`): a succeeded card pays it, a
-/// pending one leaves it pending, a declined one cancels it and answers 402 `payment_declined`.
-pub(crate) async fn pay(
-    s: &AppState,
-    _v: &Viewer,
-    order_id: i64,
-    payment: &PaymentChoice,
-) -> ServiceResult<()> {
-    let method = match payment {
-        PaymentChoice::Manual => souk_service::payments::PaymentMethod::Manual,
-        PaymentChoice::Test { card_number } => souk_service::payments::PaymentMethod::TestCard {
-            card_number: card_number.clone(),
-        },
-    };
-    s.services.payments.pay(order_id, method).await?;
-    Ok(())
-}
-
 /// Check out one shop's part of the cart. Requires `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/checkout", tag = "checkout",
     security(("bearer" = []), ("session_cookie" = [])), request_body = CheckoutBody,
@@ -146,7 +115,7 @@ async fn checkout(
     };
     let cmd = CheckoutCommand::from(parsed);
     crate::idempotency::idempotent(&s, &v, &headers, "POST /api/v1/checkout", &body, || async {
-        match checkout_and_pay(&s, &v, &cmd).await {
+        match s.services.checkout_and_pay(&v, &cmd).await {
             Ok(order) => (StatusCode::CREATED, Json(OrderJson::from(&order))).into_response(),
             Err(e) => AppError::from(e).into_response(),
         }

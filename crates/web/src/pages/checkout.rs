@@ -3,7 +3,6 @@
 //! website-mode click-out. Everything works without JavaScript.
 
 use super::{FormErrors, Ui, login_redirect, render, render_form_error};
-use crate::api::checkout::checkout_and_pay;
 use crate::context::RequestCtx;
 use crate::error::AppError;
 use crate::extract::CsrfForm;
@@ -274,7 +273,7 @@ async fn checkout_submit(
         amount_minor: t,
         currency: form.currency.clone(),
     });
-    match checkout_and_pay(&state, &viewer, &cmd).await {
+    match state.services.checkout_and_pay(&viewer, &cmd).await {
         Ok(order) => {
             if let Some(id) = claim {
                 let _ = state
