@@ -6,8 +6,9 @@
 //   SOUK_BIN              souk binary (default ../target/debug/souk relative to e2e/)
 //   E2E_BACKEND           sqlite (default) or postgres
 //   E2E_DATABASE_URL      PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
-//   E2E_START_TIMEOUT_MS  how long to wait for "Souk is running at" (default 30000, or 120000 with
-//                         demo data, which takes ~20 s to load in a debug build)
+//   E2E_START_TIMEOUT_MS  how long to wait for "Souk is running at" (default 30000, or 300000 with
+//                         demo data: accounts, posts, shops and orders take about a minute to load
+//                         in a debug build on two cores)
 
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -63,7 +64,7 @@ function tail(stream) {
  */
 export async function startServer({ demo = false, env = {}, startTimeoutMs } = {}) {
   const bin = soukBinary();
-  const timeoutMs = startTimeoutMs || START_TIMEOUT_MS || (demo ? 120_000 : 30_000);
+  const timeoutMs = startTimeoutMs || START_TIMEOUT_MS || (demo ? 300_000 : 30_000);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'souk-e2e-'));
   let schema = null;
 

@@ -52,7 +52,7 @@ describe('social flow in the browser (demo data)', () => {
       server = await startServer({ demo: true });
       browser = await launchBrowser();
     },
-    { timeout: 180_000 },
+    { timeout: 360_000 },
   );
 
   after(async () => {

@@ -134,8 +134,9 @@ pub fn process(
     let (width, height) = (img.width(), img.height());
     let original = encode(&img, alpha, ORIGINAL_JPEG_QUALITY, icc.as_deref())?;
 
-    // Largest first, each from the previous one: far cheaper than resizing the full original three times,
-    // and a 3-lobe Lanczos from a still much larger source loses nothing visible.
+    // Largest first, each from the previous one: far cheaper than resizing the full original three times.
+    // Catmull-Rom (bicubic) rather than Lanczos3: on downscales of at most 3.4x no difference shows at
+    // JPEG quality, and it costs about half (resizing was a third of all CPU while loading the demo).
     let mut variants = Vec::new();
     let mut source = img;
     for &w in VARIANT_WIDTHS.iter().rev().filter(|&&w| w <= width) {
@@ -143,7 +144,7 @@ pub fn process(
             // Same size: only the lighter encoding differs.
             source.clone()
         } else {
-            source.resize_exact(w, scaled_height(width, height, w), FilterType::Lanczos3)
+            source.resize_exact(w, scaled_height(width, height, w), FilterType::CatmullRom)
         };
         variants.push((
             w,

@@ -188,8 +188,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let app = App::open(config, true).await?;
             let report = crate::demo::load(&app.services).await?;
             println!(
-                "Demo data: {} accounts created, {} already there, {} posts added.",
-                report.created, report.existing, report.posts
+                "Demo data: {} accounts created, {} already there, {} posts, {} shops with {} products and {} orders added.",
+                report.created,
+                report.existing,
+                report.posts,
+                report.shops,
+                report.products,
+                report.orders
             );
             println!(
                 "{}",

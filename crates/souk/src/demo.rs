@@ -430,6 +430,9 @@ pub struct DemoReport {
     pub created: usize,
     pub existing: usize,
     pub posts: usize,
+    pub shops: usize,
+    pub products: usize,
+    pub orders: usize,
 }
 
 /// A small deterministic mixer, so demo likes and follows look varied but are the same on every run.
@@ -557,6 +560,10 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
             }
         }
     }
+    let shops = crate::demo_shops::load(services, &created).await?;
+    report.shops = shops.shops;
+    report.products = shops.products;
+    report.orders = shops.orders;
     Ok(report)
 }
 

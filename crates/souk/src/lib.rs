@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+mod demo_shops;
 pub mod telemetry;
 
 /// Pictures for the demo feed (a separate crate so it can be optimised in debug builds).
