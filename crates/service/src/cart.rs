@@ -113,7 +113,7 @@ fn check_purchasable(v: &VariantRecord, quantity: i64) -> ServiceResult<()> {
     Ok(())
 }
 
-fn check_quantity(quantity: i64) -> ServiceResult<()> {
+pub(crate) fn check_quantity(quantity: i64) -> ServiceResult<()> {
     if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
         Ok(())
     } else {

@@ -69,6 +69,9 @@ pub struct CheckoutCommand {
     pub shipping_rate_id: Option<i64>,
     pub payment: PaymentChoice,
     pub expected_total: Option<MoneyIn>,
+    /// "Buy now": `(variant id, quantity)` bought on its own, leaving the cart untouched. `None` buys the
+    /// shop's cart lines.
+    pub buy_now: Option<(i64, i64)>,
 }
 
 /// A shop's region as commands describe it.
@@ -558,9 +561,36 @@ impl CheckoutService {
         }
         let now = Timestamp::now().as_micros();
         let mut tx = self.db.begin().await?;
-        carts::lock_user_cart(tx.conn(), viewer.user_id, now).await?;
-        let (cart, lines) = shop_lines(tx.conn(), viewer.user_id, &cmd.shop).await?;
-        let (Some(cart), Some(first)) = (cart, lines.first()) else {
+        let (cart, lines) = match cmd.buy_now {
+            None => {
+                carts::lock_user_cart(tx.conn(), viewer.user_id, now).await?;
+                shop_lines(tx.conn(), viewer.user_id, &cmd.shop).await?
+            }
+            Some((variant_id, quantity)) => {
+                crate::cart::check_quantity(quantity)?;
+                let variant = carts::variant(tx.conn(), variant_id)
+                    .await?
+                    .filter(|v| v.shop_handle.eq_ignore_ascii_case(cmd.shop.trim()))
+                    .ok_or(ServiceError::NotFound)?;
+                if !sellable(&variant) {
+                    return Err(ServiceError::refused(
+                        Refusal::Conflict,
+                        "not_purchasable",
+                        "This item is not for sale right now.",
+                    ));
+                }
+                // The shopper sees the current price on the product page, so "added" is now.
+                let line = CartLineRecord {
+                    added_price_minor: variant.price_minor,
+                    added_currency: variant.currency.clone(),
+                    added_at: now,
+                    quantity,
+                    variant,
+                };
+                (None, vec![line])
+            }
+        };
+        let Some(first) = lines.first() else {
             return Err(cart_empty());
         };
         let shop_id = first.variant.shop_id;
@@ -616,8 +646,10 @@ impl CheckoutService {
             drop(tx);
             // The shopper has now been told: the next attempt goes through at the new prices.
             let mut tx = self.db.begin().await?;
-            for (variant_id, price, cur) in repriced {
-                carts::reprice(tx.conn(), cart, variant_id, price, &cur).await?;
+            if let Some(cart) = cart {
+                for (variant_id, price, cur) in repriced {
+                    carts::reprice(tx.conn(), cart, variant_id, price, &cur).await?;
+                }
             }
             tx.commit().await?;
             return Err(ServiceError::refused(
@@ -732,7 +764,9 @@ impl CheckoutService {
                 },
             )
             .await?;
-            carts::remove_item(tx.conn(), cart, l.variant.variant_id).await?;
+            if let Some(cart) = cart {
+                carts::remove_item(tx.conn(), cart, l.variant.variant_id).await?;
+            }
         }
         enqueue_order_mail(tx.conn(), order_id, MailKind::OrderPlaced).await?;
         tx.commit().await?;

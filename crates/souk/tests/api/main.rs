@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod buy_now;
 mod cart;
 mod checkout;
 mod collections;

@@ -73,6 +73,14 @@ pub struct CheckoutBody {
     pub payment: PaymentBody,
     /// The total the shopper saw; a different total now is 409 `total_changed`.
     pub expected_total: Option<MoneyJson>,
+    /// "Buy now": buy this one variant (of `shop`) on its own; the cart is neither read nor changed.
+    pub buy_now: Option<BuyNowBody>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BuyNowBody {
+    pub variant_id: i64,
+    pub quantity: i64,
 }
 
 impl From<CheckoutBody> for CheckoutCommand {
@@ -90,6 +98,7 @@ impl From<CheckoutBody> for CheckoutCommand {
                 amount_minor: m.amount_minor,
                 currency: m.currency.code().to_owned(),
             }),
+            buy_now: b.buy_now.map(|l| (l.variant_id, l.quantity)),
         }
     }
 }

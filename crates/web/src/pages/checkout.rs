@@ -242,6 +242,7 @@ async fn checkout_submit(
             }
         },
         expected_total: None,
+        buy_now: None,
     };
     // The hidden per-render key makes a double-clicked "Place order" create one order.
     let key = form.idem_key.trim().to_owned();
