@@ -3,49 +3,19 @@
 # each printed beside `pgbench -S -M prepared` run against the same PostgreSQL in the same invocation.
 # Usage: bash bench/feed.sh [seconds-per-run]   (needs wrk and pgbench; loads demo data into temp stores)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 DURATION=${1:-15}
-PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
-PG_HOST=127.0.0.1
-command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
-command -v pgbench >/dev/null || { echo "pgbench missing: apt-get install -y postgresql-contrib" >&2; exit 1; }
-
-cargo build --release -q -p souk
-BIN=target/release/souk
-WORK=$(mktemp -d)
-SCHEMA=bench_feed_$$
-cleanup() {
-  [[ -n "${SERVER_PID:-}" ]] && kill "$SERVER_PID" 2>/dev/null || true
-  psql -q -h $PG_HOST -U postgres -d test -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
-  psql -q -h $PG_HOST -U postgres -c "DROP DATABASE IF EXISTS souk_pgbench" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(date -u +%F)"
-
+NAME=feed
+TOOLS="curl bc"
+source "$(dirname "$0")/common.sh"
 # Baseline: pgbench select-only with prepared statements, 8 clients, same duration.
-psql -q -h $PG_HOST -U postgres -c "DROP DATABASE IF EXISTS souk_pgbench" >/dev/null
-psql -q -h $PG_HOST -U postgres -c "CREATE DATABASE souk_pgbench" >/dev/null
-pgbench -q -i -s 10 -h $PG_HOST -U postgres souk_pgbench >/dev/null 2>&1
-PGBENCH_TPS=$(pgbench -S -M prepared -c 8 -j 2 -T "$DURATION" -h $PG_HOST -U postgres souk_pgbench 2>/dev/null \
-  | awk '/^tps/ {print int($3)}' | head -1)
+PGBENCH_TPS=$(pgbench_tps -S -M prepared)
 echo "pgbench -S -M prepared -c 8: ${PGBENCH_TPS} tps"
 
 run_backend() {
   local name=$1
   shift
-  local port=$((20000 + RANDOM % 20000))
-  # Demo data is loaded by a separate process so the server's memory reflects serving, not image work.
-  env "$@" "$BIN" demo --data-dir "$WORK/$name" > "$WORK/$name-demo.log" 2>&1
-  env "$@" "$BIN" serve --listen 127.0.0.1:$port --data-dir "$WORK/$name" > "$WORK/$name.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    grep -q "Souk is running" "$WORK/$name.log" 2>/dev/null && break
-    sleep 0.2
-  done
-  grep -q "Souk is running" "$WORK/$name.log" || { cat "$WORK/$name.log" >&2; exit 1; }
-  local base=http://127.0.0.1:$port
+  start_souk "$name" "$@"
+  local base=$BASE
   local token
   token=$(curl -s -X POST "$base/api/v1/sessions" -H 'content-type: application/json' \
     -d '{"login":"demo","password":"souk-demo"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
@@ -68,9 +38,7 @@ run_backend() {
   done
   rss=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$SERVER_PID/status)
   echo "   RSS after the load runs: ${rss} MB"
-  kill "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
+  stop_souk
 }
 
 run_backend sqlite

@@ -247,6 +247,44 @@ struct HomePage {
     discover_more: Option<String>,
     /// The sign-up link to pass on, shown when a member has nobody to follow yet.
     invite_url: String,
+    /// Shops to browse, as a row of logos above the feed (first page only).
+    shops: Vec<ShopCard>,
+}
+
+/// One shop in the home page's row of shops.
+pub struct ShopCard {
+    pub handle: String,
+    pub name: String,
+    pub logo: String,
+    pub initial: String,
+    pub products: i64,
+}
+
+/// The newest shops for the home page's row; a failure only hides the row.
+async fn shop_cards(state: &AppState, ui: &Ui) -> Vec<ShopCard> {
+    match state.services.shops.list(None, Some(12)).await {
+        Ok(page) => page
+            .items
+            .iter()
+            .filter(|v| v.shop.product_count > 0)
+            .map(|v| ShopCard {
+                handle: v.shop.handle.clone(),
+                name: v.shop.name.clone(),
+                logo: v
+                    .branding
+                    .logo_key
+                    .as_deref()
+                    .map(crate::api::views::avatar_url)
+                    .unwrap_or_default(),
+                initial: ui.initial(&v.shop.name),
+                products: v.shop.product_count,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list shops for the home page");
+            Vec::new()
+        }
+    }
 }
 
 pub async fn home(
@@ -264,6 +302,7 @@ pub async fn home(
         if q.is_partial() {
             return Ok(partial(ui, posts, more, false));
         }
+        let shops = shop_cards(&state, &ui).await;
         return Ok(render(
             StatusCode::OK,
             &HomePage {
@@ -274,6 +313,7 @@ pub async fn home(
                 discover: Vec::new(),
                 discover_more: None,
                 invite_url: String::new(),
+                shops,
             },
         ));
     };
@@ -308,6 +348,11 @@ pub async fn home(
     Ok(render(
         StatusCode::OK,
         &HomePage {
+            shops: if q.cursor().is_none() {
+                shop_cards(&state, &ui).await
+            } else {
+                Vec::new()
+            },
             ui,
             posts,
             more,
