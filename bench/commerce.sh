@@ -23,7 +23,8 @@ cat > "$WORK/flash.lua" <<'LUA'
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
 local counter = 0
-local thread_id = 0
+-- Global (not local) so setup() can give each thread its own id through thread:set.
+thread_id = 0
 local next_id = 0
 function setup(thread)
   next_id = next_id + 1
@@ -31,7 +32,8 @@ function setup(thread)
 end
 function request()
   counter = counter + 1
-  local token = tokens[(counter + thread_id * 7) % #tokens + 1]
+  -- Threads take alternate buyers, so no two in-flight requests share a buyer and a key.
+  local token = tokens[(counter * 2 + thread_id) % #tokens + 1]
   local body = string.format(
     '{"shop":"%s","buy_now":{"variant_id":%s,"quantity":1},"address":{"name":"Bench Buyer","line1":"1 Main St","city":"Springfield","postal_code":"12345","country":"US"},"payment":{"provider":"test","card_number":"4242424242424242"}}',
     os.getenv("SHOP"), os.getenv("VARIANT"))
