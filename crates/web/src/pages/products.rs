@@ -661,9 +661,7 @@ async fn edit_view(
         saved,
         ui,
     };
-    let mut res = render(status, &page);
-    *res.status_mut() = status;
-    Ok(res)
+    Ok(render(status, &page))
 }
 
 async fn new_page(
@@ -1300,9 +1298,7 @@ async fn collections_view(
         errors,
         ui,
     };
-    let mut res = render(status, &page);
-    *res.status_mut() = status;
-    Ok(res)
+    Ok(render(status, &page))
 }
 
 async fn collections_page(
