@@ -132,6 +132,8 @@ pub struct ProductView {
     pub images: Vec<ProductImage>,
     /// The viewer is staff of the product's shop.
     pub can_edit: bool,
+    /// Exact aggregate of the product's visible reviews.
+    pub rating: souk_store::reviews::RatingSummary,
 }
 
 impl ProductView {
@@ -626,6 +628,7 @@ pub async fn views_of(
     for i in products::images_of(reborrow(&mut c), &ids).await? {
         images.entry(i.product_id).or_default().push(i);
     }
+    let mut ratings = souk_store::reviews::ratings_of(reborrow(&mut c), &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
         let (shop, staff) = shops
@@ -634,7 +637,11 @@ pub async fn views_of(
             .ok_or(ServiceError::NotFound)?;
         let vs = variants.remove(&p.id).unwrap_or_default();
         let imgs = images.remove(&p.id).unwrap_or_default();
-        out.push(build_view(p, shop, staff, vs, imgs));
+        let rating = ratings.remove(&p.id).unwrap_or_default();
+        out.push(ProductView {
+            rating,
+            ..build_view(p, shop, staff, vs, imgs)
+        });
     }
     Ok(out)
 }
@@ -709,6 +716,7 @@ fn build_view(
         can_edit,
         shop,
         product: p,
+        rating: Default::default(),
     }
 }
 
@@ -1249,6 +1257,7 @@ impl CatalogService {
                         width: i32::try_from(img.width).unwrap_or(i32::MAX),
                         height: i32::try_from(img.height).unwrap_or(i32::MAX),
                         alt_text: alt.trim().chars().take(500).collect(),
+                        source_url: None,
                     },
                 )
                 .await?;
@@ -1332,6 +1341,8 @@ fn blank_variant(p: &ProductRecord, position: usize) -> VariantRecord {
         availability: Availability::InStock.as_str().to_owned(),
         weight_grams: None,
         position: i32::try_from(position).unwrap_or(i32::MAX),
+        gtin: String::new(),
+        mpn: String::new(),
     }
 }
 

@@ -222,10 +222,13 @@ pub struct VariantRecord {
     pub availability: String,
     pub weight_grams: Option<i64>,
     pub position: i32,
+    /// Barcode and manufacturer part number as catalog feeds carry them ('' when unknown).
+    pub gtin: String,
+    pub mpn: String,
 }
 
 const VARIANT_COLUMNS: &str = "id, product_id, shop_id, sku, option1, option2, option3, price_minor, \
-    compare_at_minor, track_inventory, stock, availability, weight_grams, position";
+    compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn";
 
 macro_rules! variant_row {
     ($r:expr) => {
@@ -246,6 +249,8 @@ macro_rules! variant_row {
             availability: $r.try_get("availability")?,
             weight_grams: $r.try_get("weight_grams")?,
             position: $r.try_get("position")?,
+            gtin: $r.try_get("gtin")?,
+            mpn: $r.try_get("mpn")?,
         }
     };
 }
@@ -285,15 +290,42 @@ pub async fn variants_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<Va
     fetch_variants(c, sql, product_ids).await
 }
 
+/// Variants of a shop with any of these SKU keys (lower-cased SKUs).
+pub async fn variants_by_sku_keys(
+    c: Conn<'_>,
+    shop_id: i64,
+    keys: &[String],
+) -> StoreResult<Vec<VariantRecord>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {VARIANT_COLUMNS} FROM variants WHERE shop_id = $1 AND sku_key IN ({})",
+        placeholders(2, keys.len())
+    );
+    let rows = on_conn!(c, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop_id);
+        for k in keys {
+            q = q.bind(k);
+        }
+        let rows = q.fetch_all(&mut *c).await?;
+        rows.iter()
+            .map(|r| Ok::<VariantRecord, sqlx::Error>(variant_row!(r)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+    })?;
+    Ok(rows)
+}
+
 pub async fn insert_variant(c: Conn<'_>, v: &VariantRecord, now: Timestamp) -> StoreResult<i64> {
     const SQL: &str = "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, \
-        price_minor, compare_at_minor, track_inventory, stock, availability, weight_grams, position, created_at, \
-        updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id";
+        price_minor, compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \
+        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, \
+        $15, $15) RETURNING id";
     let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(v.product_id).bind(v.shop_id).bind(&v.sku)
         .bind(v.sku.to_lowercase()).bind(&v.options[0]).bind(&v.options[1]).bind(&v.options[2])
         .bind(v.price_minor).bind(v.compare_at_minor).bind(v.track_inventory).bind(v.stock)
         .bind(&v.availability).bind(v.weight_grams).bind(v.position).bind(now.as_micros())
-        .fetch_one(&mut *c).await)?;
+        .bind(&v.gtin).bind(&v.mpn).fetch_one(&mut *c).await)?;
     Ok(id)
 }
 
@@ -308,12 +340,12 @@ pub async fn update_variant(
     const SQL: &str = "UPDATE variants SET sku = $2, sku_key = $3, option1 = $4, option2 = $5, option3 = $6, \
         price_minor = $7, compare_at_minor = $8, track_inventory = $9, \
         stock = CASE WHEN $10 THEN $11 ELSE stock END, availability = $12, weight_grams = $13, position = $14, \
-        updated_at = $15 WHERE id = $1";
+        updated_at = $15, gtin = $16, mpn = $17 WHERE id = $1";
     on_conn!(c, c => sqlx::query(SQL).bind(v.id).bind(&v.sku).bind(v.sku.to_lowercase())
         .bind(&v.options[0]).bind(&v.options[1]).bind(&v.options[2]).bind(v.price_minor)
         .bind(v.compare_at_minor).bind(v.track_inventory).bind(set_stock).bind(v.stock)
         .bind(&v.availability).bind(v.weight_grams).bind(v.position).bind(now.as_micros())
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .bind(&v.gtin).bind(&v.mpn).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -345,6 +377,8 @@ pub struct ProductImage {
     pub width: i32,
     pub height: i32,
     pub alt_text: String,
+    /// The URL a catalog import fetched it from; None for uploads.
+    pub source_url: Option<String>,
 }
 
 /// Images of several products, each product's in position order.
@@ -353,11 +387,11 @@ pub async fn images_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<Prod
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT product_id, position, media_key, width, height, alt_text FROM product_images \
+        "SELECT product_id, position, media_key, width, height, alt_text, source_url FROM product_images \
          WHERE product_id IN ({}) ORDER BY product_id, position",
         placeholders(1, product_ids.len())
     );
-    let rows: Vec<(i64, i32, String, i32, i32, String)> = on_conn!(c, c => {
+    let rows: Vec<(i64, i32, String, i32, i32, String, Option<String>)> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for id in product_ids {
             q = q.bind(*id);
@@ -373,17 +407,18 @@ pub async fn images_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<Prod
             width: r.3,
             height: r.4,
             alt_text: r.5,
+            source_url: r.6,
         })
         .collect())
 }
 
 /// Appends an image after the product's last one; returns its position.
 pub async fn add_image(c: Conn<'_>, img: &ProductImage) -> StoreResult<i32> {
-    const SQL: &str = "INSERT INTO product_images (product_id, position, media_key, width, height, alt_text) \
-        VALUES ($1, (SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = $1), \
-        $2, $3, $4, $5) RETURNING position";
+    const SQL: &str = "INSERT INTO product_images (product_id, position, media_key, width, height, alt_text, \
+        source_url) VALUES ($1, (SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = $1), \
+        $2, $3, $4, $5, $6) RETURNING position";
     let pos: i32 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(img.product_id).bind(&img.media_key)
-        .bind(img.width).bind(img.height).bind(&img.alt_text).fetch_one(&mut *c).await)?;
+        .bind(img.width).bind(img.height).bind(&img.alt_text).bind(&img.source_url).fetch_one(&mut *c).await)?;
     Ok(pos)
 }
 

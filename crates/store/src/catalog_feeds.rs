@@ -1,0 +1,461 @@
+//! Catalog feed imports (runs and their per-row reports), scheduled feed sources, and export settings.
+
+use crate::products::{self, Bind, ProductRecord};
+use crate::{Conn, StoreResult, on_conn};
+use souk_domain::Timestamp;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub source_id: Option<i64>,
+    pub origin: String,
+    pub file_name: String,
+    pub format: String,
+    pub status: String,
+    pub total_rows: i64,
+    pub processed_rows: i64,
+    pub imported: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// JSON array of strings.
+    pub warnings: String,
+    pub started_by: Option<i64>,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+const RUN_COLUMNS: &str = "id, shop_id, source_id, origin, file_name, format, status, total_rows, processed_rows, \
+    imported, updated, unchanged, rejected, error_code, error_message, warnings, started_by, created_at, started_at, \
+    finished_at";
+
+macro_rules! run_row {
+    ($r:expr) => {
+        RunRecord {
+            id: $r.try_get("id")?,
+            shop_id: $r.try_get("shop_id")?,
+            source_id: $r.try_get("source_id")?,
+            origin: $r.try_get("origin")?,
+            file_name: $r.try_get("file_name")?,
+            format: $r.try_get("format")?,
+            status: $r.try_get("status")?,
+            total_rows: $r.try_get("total_rows")?,
+            processed_rows: $r.try_get("processed_rows")?,
+            imported: $r.try_get("imported")?,
+            updated: $r.try_get("updated")?,
+            unchanged: $r.try_get("unchanged")?,
+            rejected: $r.try_get("rejected")?,
+            error_code: $r.try_get("error_code")?,
+            error_message: $r.try_get("error_message")?,
+            warnings: $r.try_get("warnings")?,
+            started_by: $r.try_get("started_by")?,
+            created_at: Timestamp::from_micros($r.try_get("created_at")?),
+            started_at: $r
+                .try_get::<Option<i64>, _>("started_at")?
+                .map(Timestamp::from_micros),
+            finished_at: $r
+                .try_get::<Option<i64>, _>("finished_at")?
+                .map(Timestamp::from_micros),
+        }
+    };
+}
+
+/// A new run waiting to be processed.
+pub struct NewRun<'a> {
+    pub shop_id: i64,
+    pub source_id: Option<i64>,
+    pub origin: &'a str,
+    pub file_name: &'a str,
+    pub format: &'a str,
+    pub started_by: Option<i64>,
+}
+
+pub async fn insert_run(c: Conn<'_>, run: &NewRun<'_>, now: Timestamp) -> StoreResult<i64> {
+    const SQL: &str = "INSERT INTO feed_runs (shop_id, source_id, origin, file_name, format, started_by, created_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(run.shop_id).bind(run.source_id).bind(run.origin)
+        .bind(run.file_name).bind(run.format).bind(run.started_by).bind(now.as_micros())
+        .fetch_one(&mut *c).await)?;
+    Ok(id)
+}
+
+pub async fn run_by_id(c: Conn<'_>, id: i64) -> StoreResult<Option<RunRecord>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM feed_runs WHERE id = $1");
+    let row = on_conn!(c, c => {
+        match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await? {
+            Some(r) => Ok::<_, sqlx::Error>(Some(run_row!(r))),
+            None => Ok(None),
+        }
+    })?;
+    Ok(row)
+}
+
+/// A shop's runs, newest first, ids below `before`.
+pub async fn runs_of_shop(
+    c: Conn<'_>,
+    shop_id: i64,
+    source_id: Option<i64>,
+    before: i64,
+    limit: i64,
+) -> StoreResult<Vec<RunRecord>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM feed_runs WHERE shop_id = $1 AND id < $2 \
+         AND ($3 = 0 OR source_id = $3) ORDER BY id DESC LIMIT $4"
+    );
+    let rows = on_conn!(c, c => {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop_id).bind(before)
+            .bind(source_id.unwrap_or(0)).bind(limit).fetch_all(&mut *c).await?;
+        rows.iter().map(|r| Ok::<_, sqlx::Error>(run_row!(r))).collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(rows)
+}
+
+/// Marks a queued (or interrupted) run as running with the row count the check pass found. Returns false
+/// when the run is already finished, so a retried job does not import the file a second time.
+pub async fn start_run(
+    c: Conn<'_>,
+    id: i64,
+    total_rows: i64,
+    format: &str,
+    warnings: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE feed_runs SET status = 'running', total_rows = $2, format = $3, warnings = $4, \
+        processed_rows = 0, imported = 0, updated = 0, unchanged = 0, rejected = 0, started_at = $5 \
+        WHERE id = $1 AND status IN ('queued', 'running')";
+    let n = on_conn!(c, c => sqlx::query(SQL).bind(id).bind(total_rows).bind(format).bind(warnings)
+        .bind(now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Running totals of a run, written with each batch so a progress bar on another node can read them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub processed: i64,
+    pub imported: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+}
+
+pub async fn set_progress(c: Conn<'_>, id: i64, n: &Counts) -> StoreResult<()> {
+    const SQL: &str = "UPDATE feed_runs SET processed_rows = $2, imported = $3, updated = $4, unchanged = $5, \
+        rejected = $6 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(id).bind(n.processed).bind(n.imported).bind(n.updated)
+        .bind(n.unchanged).bind(n.rejected).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn finish_run(
+    c: Conn<'_>,
+    id: i64,
+    error: Option<(&str, &str)>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str = "UPDATE feed_runs SET status = $2, error_code = $3, error_message = $4, finished_at = $5 \
+        WHERE id = $1";
+    let status = if error.is_some() { "failed" } else { "done" };
+    on_conn!(c, c => sqlx::query(SQL).bind(id).bind(status).bind(error.map(|e| e.0)).bind(error.map(|e| e.1))
+        .bind(now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Forgets a run's earlier report before it is (re)processed.
+pub async fn clear_errors(c: Conn<'_>, run_id: i64) -> StoreResult<()> {
+    const SQL: &str = "DELETE FROM feed_run_errors WHERE run_id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(run_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRecord {
+    pub seq: i64,
+    pub line: i64,
+    pub item_id: Option<String>,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> StoreResult<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    // Several rows per statement: a file with many bad rows should not cost one round trip per problem.
+    let mut c = c;
+    for chunk in errors.chunks(100) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO feed_run_errors (run_id, seq, line, item_id, field, code, message) VALUES {values}"
+        );
+        on_conn!(&mut c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q.bind(run_id).bind(e.seq).bind(e.line).bind(&e.item_id).bind(&e.field)
+                    .bind(&e.code).bind(&e.message);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+/// A run's report lines in file order, optionally only one error code and/or field.
+pub async fn errors_of(
+    c: Conn<'_>,
+    run_id: i64,
+    code: Option<&str>,
+    field: Option<&str>,
+    after_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<ErrorRecord>> {
+    const SQL: &str = "SELECT seq, line, item_id, field, code, message FROM feed_run_errors \
+        WHERE run_id = $1 AND seq > $2 AND ($3 = '' OR code = $3) AND ($4 = '' OR field = $4) \
+        ORDER BY seq LIMIT $5";
+    let rows: Vec<(i64, i64, Option<String>, String, String, String)> = on_conn!(c, c => sqlx::query_as(SQL)
+        .bind(run_id).bind(after_seq).bind(code.unwrap_or("")).bind(field.unwrap_or("")).bind(limit)
+        .fetch_all(&mut *c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ErrorRecord {
+            seq: r.0,
+            line: r.1,
+            item_id: r.2,
+            field: r.3,
+            code: r.4,
+            message: r.5,
+        })
+        .collect())
+}
+
+/// How many report lines each error code and each field has, for the report's filter chips.
+pub async fn error_facets(
+    c: Conn<'_>,
+    run_id: i64,
+) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    const CODES: &str = "SELECT code, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY code ORDER BY code";
+    const FIELDS: &str =
+        "SELECT field, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY field ORDER BY field";
+    let mut c = c;
+    let codes: Vec<(String, i64)> = on_conn!(&mut c, c => sqlx::query_as(CODES).bind(run_id)
+        .fetch_all(&mut **c).await)?;
+    let fields: Vec<(String, i64)> = on_conn!(&mut c, c => sqlx::query_as(FIELDS).bind(run_id)
+        .fetch_all(&mut **c).await)?;
+    Ok((codes, fields))
+}
+
+/// Serialises imports into one shop: the row lock (PostgreSQL) or the write lock (SQLite) is held until the
+/// batch commits, so two imports of the same new item id cannot both insert it.
+pub async fn lock_shop(c: Conn<'_>, shop_id: i64) -> StoreResult<()> {
+    const SQL: &str = "UPDATE shops SET product_count = product_count WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(shop_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Products of a shop with any of these item keys (lower-cased item ids).
+pub async fn products_by_keys(
+    c: Conn<'_>,
+    shop_id: i64,
+    keys: &[String],
+) -> StoreResult<Vec<ProductRecord>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (0..keys.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut binds = vec![Bind::Int(shop_id)];
+    binds.extend(keys.iter().map(|k| Bind::Text(k.clone())));
+    let condition = format!("p.shop_id = $1 AND p.item_key IN ({list})");
+    products::search(c, &condition, binds, i64::MAX, keys.len() as i64).await
+}
+
+/// Which of these (product, source URL) images already exist, so a re-import does not fetch them again.
+pub async fn image_sources_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+    if product_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (0..product_ids.len())
+        .map(|i| format!("${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT product_id, source_url FROM product_images WHERE source_url IS NOT NULL AND product_id IN ({list})"
+    );
+    let rows: Vec<(i64, String)> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in product_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
+}
+
+/// A shop's products in id order after `after_id`, with their variants and images: the export's cursor.
+pub async fn export_page(
+    c: Conn<'_>,
+    shop_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<ProductRecord>> {
+    let sql = "SELECT id FROM products WHERE shop_id = $1 AND status = 'active' AND id > $2 ORDER BY id LIMIT $3";
+    let mut c = c;
+    let ids: Vec<i64> = on_conn!(&mut c, c => sqlx::query_scalar(sql).bind(shop_id).bind(after_id).bind(limit)
+        .fetch_all(&mut **c).await)?;
+    let mut rows = products::by_ids(c, &ids).await?;
+    rows.sort_by_key(|p| p.id);
+    Ok(rows)
+}
+
+pub async fn set_feed_token(c: Conn<'_>, shop_id: i64, token: Option<&str>) -> StoreResult<()> {
+    const SQL: &str = "UPDATE shops SET feed_token = $2 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(shop_id).bind(token).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn feed_token(c: Conn<'_>, shop_id: i64) -> StoreResult<Option<String>> {
+    const SQL: &str = "SELECT feed_token FROM shops WHERE id = $1";
+    let t: Option<Option<String>> = on_conn!(c, c => sqlx::query_scalar(SQL).bind(shop_id)
+        .fetch_optional(&mut *c).await)?;
+    Ok(t.flatten())
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub name: String,
+    pub url: String,
+    pub format: String,
+    pub schedule: String,
+    pub enabled: bool,
+    pub next_run_at: Timestamp,
+    pub last_run_id: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+const SOURCE_COLUMNS: &str =
+    "id, shop_id, name, url, format, schedule, enabled, next_run_at, last_run_id, created_at";
+
+type SourceRow = (i64, i64, String, String, String, String, bool, i64, Option<i64>, i64);
+
+fn source(r: SourceRow) -> SourceRecord {
+    SourceRecord {
+        id: r.0,
+        shop_id: r.1,
+        name: r.2,
+        url: r.3,
+        format: r.4,
+        schedule: r.5,
+        enabled: r.6,
+        next_run_at: Timestamp::from_micros(r.7),
+        last_run_id: r.8,
+        created_at: Timestamp::from_micros(r.9),
+    }
+}
+
+pub struct NewSource<'a> {
+    pub shop_id: i64,
+    pub name: &'a str,
+    pub url: &'a str,
+    pub format: &'a str,
+    pub schedule: &'a str,
+    pub created_by: i64,
+}
+
+pub async fn insert_source(
+    c: Conn<'_>,
+    s: &NewSource<'_>,
+    next_run_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    const SQL: &str = "INSERT INTO feed_sources (shop_id, name, url, format, schedule, next_run_at, created_by, \
+        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+    let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(s.shop_id).bind(s.name).bind(s.url).bind(s.format)
+        .bind(s.schedule).bind(next_run_at.as_micros()).bind(s.created_by).bind(now.as_micros())
+        .fetch_one(&mut *c).await)?;
+    Ok(id)
+}
+
+pub async fn sources_of_shop(c: Conn<'_>, shop_id: i64) -> StoreResult<Vec<SourceRecord>> {
+    let sql = format!("SELECT {SOURCE_COLUMNS} FROM feed_sources WHERE shop_id = $1 ORDER BY id");
+    let rows: Vec<SourceRow> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(shop_id)
+        .fetch_all(&mut *c).await)?;
+    Ok(rows.into_iter().map(source).collect())
+}
+
+pub async fn source_by_id(c: Conn<'_>, id: i64) -> StoreResult<Option<SourceRecord>> {
+    let sql = format!("SELECT {SOURCE_COLUMNS} FROM feed_sources WHERE id = $1");
+    let row: Option<SourceRow> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id)
+        .fetch_optional(&mut *c).await)?;
+    Ok(row.map(source))
+}
+
+pub async fn delete_source(c: Conn<'_>, id: i64) -> StoreResult<bool> {
+    const SQL: &str = "DELETE FROM feed_sources WHERE id = $1";
+    let n = on_conn!(c, c => sqlx::query(SQL).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn update_source(
+    c: Conn<'_>,
+    id: i64,
+    name: &str,
+    schedule: &str,
+    enabled: bool,
+    next_run_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str = "UPDATE feed_sources SET name = $2, schedule = $3, enabled = $4, next_run_at = $5, \
+        updated_at = $6 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(id).bind(name).bind(schedule).bind(enabled)
+        .bind(next_run_at.as_micros()).bind(now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Claims a due source for one run: moves its next run forward and records the run, in one conditional
+/// update so two nodes polling at once never both start it. Returns false when another node won.
+pub async fn claim_source(
+    c: Conn<'_>,
+    id: i64,
+    seen_next_run_at: Timestamp,
+    next_run_at: Timestamp,
+    run_id: i64,
+) -> StoreResult<bool> {
+    const SQL: &str = "UPDATE feed_sources SET next_run_at = $3, last_run_id = $4 \
+        WHERE id = $1 AND next_run_at = $2 AND enabled";
+    let n = on_conn!(c, c => sqlx::query(SQL).bind(id).bind(seen_next_run_at.as_micros())
+        .bind(next_run_at.as_micros()).bind(run_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn due_sources(c: Conn<'_>, now: Timestamp, limit: i64) -> StoreResult<Vec<SourceRecord>> {
+    let sql = format!(
+        "SELECT {SOURCE_COLUMNS} FROM feed_sources WHERE enabled AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2"
+    );
+    let rows: Vec<SourceRow> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now.as_micros())
+        .bind(limit).fetch_all(&mut *c).await)?;
+    Ok(rows.into_iter().map(source).collect())
+}
