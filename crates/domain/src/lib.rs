@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod commerce;
+pub mod feed;
 pub mod locale;
 pub mod money;
 pub mod social;
