@@ -26,6 +26,7 @@ pub mod products;
 pub mod refunds;
 pub mod regions;
 pub mod reports;
+pub mod reviews;
 pub mod shops;
 pub mod tokens;
 

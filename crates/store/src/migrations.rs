@@ -23,6 +23,7 @@ migrations! {
     1 => "0001_accounts",
     2 => "0002_social",
     3 => "0003_commerce",
+    6 => "0006_reviews",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
