@@ -17,6 +17,7 @@ mod passwords;
 pub mod payments;
 pub mod rate_limit;
 pub mod refunds;
+pub mod reviews;
 mod secrets;
 pub mod shops;
 pub mod social;
@@ -48,6 +49,7 @@ pub struct Services {
     pub ledger: ledger::LedgerService,
     pub mail: mail::MailService,
     pub dashboard: dashboard::DashboardService,
+    pub reviews: reviews::ReviewService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -128,6 +130,7 @@ impl Services {
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
             shops: shops::ShopService::new(db.clone(), media.clone()),
             catalog: catalog::CatalogService::new(db.clone(), media.clone()),
+            reviews: reviews::ReviewService::new(db.clone(), media.clone()),
             media,
             cart: cart::CartService::new(db.clone()),
             checkout: checkout::CheckoutService::new(db.clone(), config.commerce.clone()),
