@@ -175,6 +175,12 @@ impl<R: BufRead> FeedReader<R> {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// The counter behind [`Self::bytes_read`], for showing progress from another thread while this
+    /// reader is busy in a blocking task.
+    pub fn bytes_read_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.count)
+    }
+
     fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         match &mut self.inner {
             Inner::Delimited(state) => state.next_row(),

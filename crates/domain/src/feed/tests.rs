@@ -239,6 +239,8 @@ fn validation_codes() {
     assert_eq!(one(&[("price", "abc USD")]), ["invalid_price"]);
     assert_eq!(one(&[("price", "twelve")]), ["invalid_price"]);
     assert_eq!(one(&[("price", "USD 12.00")]), Vec::<&str>::new());
+    assert_eq!(one(&[("price", "12.00usd")]), Vec::<&str>::new());
+    assert_eq!(one(&[("price", "$12.00")]), ["price_missing_currency"]);
     assert_eq!(one(&[("sale_price", "9.00 EUR")]), ["currency_mismatch"]);
     assert_eq!(
         one(&[("sale_price", "10.00 USD")]),
@@ -686,6 +688,14 @@ fn export_issue_limits() {
     let issue = &export_issues(Platform::Google, &it)[0];
     assert_eq!(issue.item_id, it.id);
     assert_eq!(issue.code, "too_long");
+}
+
+#[test]
+fn readers_and_writers_can_move_to_a_blocking_thread() {
+    fn is_send<T: Send>() {}
+    is_send::<FeedReader<std::io::BufReader<std::fs::File>>>();
+    is_send::<FeedWriter<Vec<u8>>>();
+    is_send::<FileError>();
 }
 
 /// A large generated file streams through without trouble and with the right line numbers.

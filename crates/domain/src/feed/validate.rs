@@ -312,7 +312,16 @@ pub fn parse_availability(text: &str) -> Option<Availability> {
 /// Parses a feed price, "19.00 USD" (the platforms' form; "USD 19.00" is accepted too). The error is a
 /// stable code and a message.
 pub fn parse_price(text: &str) -> Result<Money, (&'static str, String)> {
-    let parts: Vec<&str> = text.split_whitespace().collect();
+    let mut parts: Vec<&str> = text.split_whitespace().collect();
+    // "19.00USD": a code glued to the amount is still unambiguous.
+    if let [one] = parts.as_slice()
+        && one.len() > 3
+        && let Some((amount, code)) = one.split_at_checked(one.len() - 3)
+        && code.bytes().all(|b| b.is_ascii_alphabetic())
+        && amount.bytes().last().is_some_and(|b| b.is_ascii_digit())
+    {
+        parts = vec![amount, code];
+    }
     let is_code = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic());
     let (amount, code) = match parts.as_slice() {
         [amount, code] if is_code(code) => (*amount, *code),

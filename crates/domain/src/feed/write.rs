@@ -451,6 +451,19 @@ pub fn export_issues(platform: Platform, item: &FeedItem) -> Vec<ExportIssue> {
             );
         }
     }
+    if let Some(group) = &item.item_group_id {
+        let chars = group.chars().count();
+        if chars > limits.id {
+            issue(
+                "item_group_id",
+                "too_long",
+                format!(
+                    "{platform} allows at most {} characters in item_group_id; this has {chars}",
+                    limits.id
+                ),
+            );
+        }
+    }
     if item.additional_image_links.len() > limits.additional_images {
         issue(
             "additional_image_link",
