@@ -280,7 +280,14 @@ pub struct FeedItem {
     pub quantity: Option<i64>,
 }
 
-/// One reason a row was rejected. `code` is stable; `field` is the canonical field name.
+/// One reason a row was rejected. `code` is stable; `field` is the canonical field name; `line` is the file
+/// line the record starts on (the header is line 1; for XML, the line of the `<item>`/`<entry>` tag).
+///
+/// Codes: `missing_field`, `too_long`, `invalid_id` (tab or line break in the id), `invalid_url`,
+/// `too_many_images`, `invalid_availability`, `price_missing_currency`, `unknown_currency`,
+/// `too_many_decimals`, `negative_price`, `invalid_price`, `currency_mismatch`,
+/// `sale_price_not_below_price`, `invalid_condition`, `invalid_gender`, `invalid_age_group`,
+/// `invalid_quantity`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
@@ -290,7 +297,8 @@ pub struct RowError {
     pub message: String,
 }
 
-/// One reason a platform would reject an item if it were exported as it is.
+/// One reason a platform would reject an item if it were exported as it is. Codes: `too_long`,
+/// `too_many_images`, `missing_field` (TikTok's brand). `field` uses the platform's name for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportIssue {
     pub item_id: String,

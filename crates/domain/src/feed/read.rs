@@ -397,7 +397,9 @@ fn delimiter_hint(header: &csv::ByteRecord, format: FeedFormat) -> Option<&'stat
         return None;
     }
     let only = header.get(0).unwrap_or_default();
-    if only.contains(&b'\t') {
+    if only.trim_ascii_start().starts_with(b"<") {
+        Some("the file starts like XML: read it as an XML feed")
+    } else if only.contains(&b'\t') {
         Some("the header is one column containing tabs: this looks like a TSV file read as CSV")
     } else if only.contains(&b',') && format == FeedFormat::Tsv {
         Some("the header is one column containing commas: this looks like a CSV file read as TSV")

@@ -278,6 +278,10 @@ fn validation_codes() {
     assert_eq!(one(&[("title", &"标".repeat(500))]), Vec::<&str>::new());
     assert_eq!(one(&[("description", &"d".repeat(10_001))]), ["too_long"]);
 
+    let cleaned = validate(&with(&[("title", "\u{1} Tab\u{b}le \u{7f}")])).unwrap();
+    assert_eq!(cleaned.title, "Table");
+    assert_eq!(one(&[("id", "A\tB")]), ["invalid_id"]);
+
     let item = validate(&with(&[
         ("id", "  A-1 "),
         ("condition", ""),
@@ -410,6 +414,11 @@ fn malformed_files() {
     let e = file_error(&csv, Some(FeedFormat::Tsv));
     assert_eq!(e.code, "missing_columns");
     assert!(e.message.contains("CSV"), "{}", e.message);
+    let xml = fixture("pinterest_rss.xml");
+    let e = file_error(&xml, Some(FeedFormat::Csv));
+    assert!(e.message.contains("XML"), "{}", e.message);
+    let e = file_error(&fixture("meta_catalog.csv"), Some(FeedFormat::Xml));
+    assert_eq!(e.code, "malformed_xml");
     let e = file_error(b"id;title;price\n1;a;2\n", None);
     assert!(e.message.contains("semicolons"), "{}", e.message);
 

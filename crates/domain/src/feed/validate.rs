@@ -38,7 +38,7 @@ impl Errors<'_> {
     /// A text field within `max` characters; too long is reported, the value is still returned so later
     /// checks can run.
     fn text(&mut self, field: &str, max: usize) -> String {
-        let value = self.row.get(field);
+        let value = clean(self.row.get(field));
         let chars = value.chars().count();
         if chars > max {
             self.add(
@@ -47,7 +47,7 @@ impl Errors<'_> {
                 format!("{field} has {chars} characters; at most {max} are allowed"),
             );
         }
-        value.to_owned()
+        value
     }
 
     fn url(&mut self, field: &str, value: &str) {
@@ -79,14 +79,15 @@ impl Errors<'_> {
 
 /// Validates one row. Values are trimmed; absent optional fields take their defaults (condition `new`).
 pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
-    let id = row.get("id");
+    let id = clean(row.get("id"));
+    let id = id.as_str();
     let mut e = Errors {
         row,
         item_id: (!id.is_empty()).then(|| id.to_owned()),
         list: Vec::new(),
     };
     for field in REQUIRED_FIELDS {
-        if row.get(field).is_empty() {
+        if clean(row.get(field)).is_empty() {
             e.add(field, "missing_field", format!("{field} is required"));
         }
     }
@@ -98,18 +99,17 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
     let title = e.text("title", MAX_TITLE_CHARS);
     let description = e.text("description", MAX_DESCRIPTION_CHARS);
 
-    let link = row.get("link").to_owned();
+    let link = clean(row.get("link"));
     if !link.is_empty() {
         e.url("link", &link);
     }
-    let image_link = row.get("image_link").to_owned();
+    let image_link = clean(row.get("image_link"));
     if !image_link.is_empty() {
         e.url("image_link", &image_link);
     }
     // Feeds list additional images comma-separated in one column (XML repeats the element; the reader
     // joins those with commas too).
-    let additional_image_links: Vec<String> = row
-        .get("additional_image_link")
+    let additional_image_links: Vec<String> = clean(row.get("additional_image_link"))
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -129,7 +129,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         );
     }
 
-    let availability_text = row.get("availability");
+    let availability_text = clean(row.get("availability"));
+    let availability_text = availability_text.as_str();
     let availability = if availability_text.is_empty() {
         None
     } else {
@@ -148,13 +149,15 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         parsed
     };
 
-    let price_text = row.get("price");
+    let price_text = clean(row.get("price"));
+    let price_text = price_text.as_str();
     let price = if price_text.is_empty() {
         None
     } else {
         e.price("price", price_text)
     };
-    let sale_text = row.get("sale_price");
+    let sale_text = clean(row.get("sale_price"));
+    let sale_text = sale_text.as_str();
     let sale_price = if sale_text.is_empty() {
         None
     } else {
@@ -180,7 +183,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         }
     }
 
-    let condition_text = row.get("condition");
+    let condition_text = clean(row.get("condition"));
+    let condition_text = condition_text.as_str();
     let condition = if condition_text.is_empty() {
         Condition::New
     } else {
@@ -194,7 +198,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         })
     };
 
-    let gender_text = row.get("gender");
+    let gender_text = clean(row.get("gender"));
+    let gender_text = gender_text.as_str();
     let gender = if gender_text.is_empty() {
         None
     } else {
@@ -210,7 +215,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
             }
         }
     };
-    let age_text = row.get("age_group");
+    let age_text = clean(row.get("age_group"));
+    let age_text = age_text.as_str();
     let age_group = if age_text.is_empty() {
         None
     } else {
@@ -229,7 +235,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         }
     };
 
-    let quantity_text = row.get("quantity");
+    let quantity_text = clean(row.get("quantity"));
+    let quantity_text = quantity_text.as_str();
     let quantity = if quantity_text.is_empty() {
         None
     } else {
@@ -293,6 +300,20 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
         }),
         _ => Err(e.list),
     }
+}
+
+/// Removes the characters no feed or XML document can carry (C0 controls other than tab, LF and CR,
+/// DEL, and the non-characters U+FFFE/U+FFFF), which spreadsheets sometimes leave in cells, then trims.
+/// Dropping them rather than refusing the row keeps a stray vertical tab from costing a product.
+fn clean(value: &str) -> String {
+    let keep = |c: char| {
+        !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && c != '\u{FFFE}' && c != '\u{FFFF}'
+    };
+    if value.chars().all(keep) {
+        return value.trim().to_owned();
+    }
+    let kept: String = value.chars().filter(|&c| keep(c)).collect();
+    kept.trim().to_owned()
 }
 
 /// Both platforms' spellings: Google's `in_stock` and Meta's `in stock`; Meta's "available for order"
