@@ -18,6 +18,7 @@ pub mod payments;
 pub mod rate_limit;
 pub mod refunds;
 pub mod reviews;
+pub mod search;
 mod secrets;
 pub mod shops;
 pub mod social;
@@ -50,6 +51,8 @@ pub struct Services {
     pub mail: mail::MailService,
     pub dashboard: dashboard::DashboardService,
     pub reviews: reviews::ReviewService,
+    /// Full-text search over products, posts, accounts and hashtags, and its indexer.
+    pub search: search::SearchService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,6 +61,7 @@ pub struct ServiceConfig {
     pub discover: souk_domain::social::DiscoverWeights,
     pub media: media::MediaConfig,
     pub commerce: CommerceConfig,
+    pub search: search::SearchConfig,
 }
 
 /// Settings for selling: fees, how long checkout holds stock, payment and mail options.
@@ -125,6 +129,11 @@ impl Services {
         let media = Arc::new(media::Media::new(config.media.clone())?);
         // Refunds go back through the provider that took the money, so both share one registry.
         let payments = payments::PaymentService::new(db.clone(), &config.commerce);
+        let search_service = search::SearchService::new(
+            db.clone(),
+            social::SocialService::new(db.clone(), config.discover, media.clone()),
+            &config.search,
+        )?;
         Ok(Self {
             accounts: AccountService::new(db.clone(), limiter),
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
@@ -144,6 +153,7 @@ impl Services {
             ledger: ledger::LedgerService::new(db.clone()),
             mail: mail::MailService::new(db.clone(), &config.commerce),
             dashboard: dashboard::DashboardService::new(db.clone()),
+            search: search_service,
             db,
         })
     }

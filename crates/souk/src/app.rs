@@ -46,6 +46,7 @@ impl App {
                 discover: config.discover(),
                 media: config.media(),
                 commerce: config.commerce(),
+                search: config.search(),
             },
         )
         .context("cannot open the media store")?;
@@ -118,6 +119,8 @@ impl App {
                 }
             }
         });
+        // The search indexer follows the database; how it finds changes is in souk_service::search.
+        let indexer = tokio::spawn(self.services.search.clone().run_indexer());
         let result = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -125,6 +128,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         housekeeping.abort();
+        indexer.abort();
         mail.abort();
         release.abort();
         self.db.close().await;

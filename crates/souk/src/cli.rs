@@ -58,11 +58,24 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Maintain the search index.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Inspect the double-entry ledger.
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum SearchCommand {
+    /// Rebuild the search index from the database (searches keep using the old index until the new one is
+    /// complete). Stop `souk serve` first, or ask a running server with `POST /api/v1/admin/search/reindex`:
+    /// only one process can write the index.
+    Reindex,
 }
 
 #[derive(Subcommand, Debug)]
@@ -201,6 +214,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 crate::demo::login_hint(&format!("http://{}", app.config.listen))
             );
             app.db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            command: SearchCommand::Reindex,
+        } => {
+            let app = App::open(config, true).await?;
+            let started = std::time::Instant::now();
+            let report = app.services.search.reindex().await;
+            app.db.close().await;
+            let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Search index rebuilt: {} documents in {:.1} s.",
+                report.indexed,
+                started.elapsed().as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Ledger {

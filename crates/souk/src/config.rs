@@ -119,6 +119,26 @@ impl Default for CommerceSettings {
     }
 }
 
+/// Search (`[search]`): where the index lives and how often the indexer looks for changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Folder of the search index; empty means `<data_dir>/search`. It is derived data: delete it and
+    /// the server rebuilds it (or run `souk search reindex`).
+    pub dir: PathBuf,
+    /// Milliseconds between indexer runs in `souk serve` (at least 100).
+    pub sync_interval_ms: u64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::new(),
+            sync_interval_ms: souk_service::search::SearchConfig::default().sync_interval_ms,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -150,6 +170,7 @@ pub struct Config {
     /// Largest accepted image in pixels (width × height), checked before decoding.
     pub max_image_pixels: u64,
     pub commerce: CommerceSettings,
+    pub search: SearchSettings,
 }
 
 impl Default for Config {
@@ -172,6 +193,7 @@ impl Default for Config {
             max_upload_bytes: MediaConfig::default().max_upload_bytes,
             max_image_pixels: MediaConfig::default().max_image_pixels,
             commerce: CommerceSettings::default(),
+            search: SearchSettings::default(),
         }
     }
 }
@@ -207,6 +229,7 @@ const ENV_KEYS: &[&str] = &[
     "max_upload_bytes",
     "max_image_pixels",
     "commerce",
+    "search",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -365,6 +388,18 @@ impl Config {
             max_upload_bytes: self.max_upload_bytes,
             max_image_pixels: self.max_image_pixels,
             dir: self.media_dir(),
+        }
+    }
+
+    pub fn search(&self) -> souk_service::search::SearchConfig {
+        souk_service::search::SearchConfig {
+            dir: if self.search.dir.as_os_str().is_empty() {
+                self.data_dir.join("search")
+            } else {
+                self.search.dir.clone()
+            },
+            in_memory: false,
+            sync_interval_ms: self.search.sync_interval_ms.max(100),
         }
     }
 

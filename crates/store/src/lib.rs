@@ -27,6 +27,7 @@ pub mod refunds;
 pub mod regions;
 pub mod reports;
 pub mod reviews;
+pub mod search;
 pub mod shops;
 pub mod tokens;
 
