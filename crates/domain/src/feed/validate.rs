@@ -307,7 +307,8 @@ pub fn validate(row: &RawRow) -> Result<FeedItem, Vec<RowError>> {
 /// Dropping them rather than refusing the row keeps a stray vertical tab from costing a product.
 fn clean(value: &str) -> String {
     let keep = |c: char| {
-        !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && c != '\u{FFFE}' && c != '\u{FFFF}'
+        (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+            && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
     };
     if value.chars().all(keep) {
         return value.trim().to_owned();
