@@ -24,6 +24,7 @@ mod products;
 mod profiles;
 mod rate_limits;
 mod refunds;
+mod reviews;
 mod sessions;
 mod shop_pages;
 mod shops;

@@ -14,6 +14,7 @@ mod payments;
 pub(crate) mod posts;
 mod products;
 mod refunds;
+pub(crate) mod reviews;
 mod sessions;
 mod shops;
 mod social;
@@ -59,6 +60,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "refunds", description = "Refunds"),
         (name = "ledger", description = "The double-entry ledger"),
         (name = "ops", description = "Health and readiness"),
+        (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
     ),
 )]
 struct ApiDoc;
@@ -101,6 +103,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(ledger::routes())
         .merge(merchant::routes())
         .merge(ops::documented_routes())
+        .merge(reviews::routes(upload_limit))
 }
 
 /// Body limit for photo uploads: ten photos at the per-photo limit plus room for the form fields.

@@ -129,6 +129,8 @@ pub struct ProductJson {
     pub url: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Average stars and number of visible reviews.
+    pub rating: super::reviews::RatingJson,
 }
 
 impl From<&ProductView> for ProductJson {
@@ -181,6 +183,7 @@ impl From<&ProductView> for ProductJson {
             url: format!("/products/{}", p.id),
             created_at: p.created_at.to_rfc3339(),
             updated_at: p.updated_at.to_rfc3339(),
+            rating: (&v.rating).into(),
         }
     }
 }

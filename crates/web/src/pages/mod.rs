@@ -13,6 +13,7 @@ mod orders;
 mod people;
 mod posts;
 mod products;
+mod reviews;
 mod settings;
 mod shops;
 
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::routes())
         .merge(merchant::routes())
         .merge(commerce_admin::routes())
+        .merge(reviews::routes(crate::api::reviews::review_upload_limit(&state)))
         .fallback(not_found)
         .with_state(state)
 }

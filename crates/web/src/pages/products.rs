@@ -136,6 +136,7 @@ struct ProductPage {
     compare_at: String,
     stock_text: String,
     max_quantity: i64,
+    reviews: super::reviews::ReviewSection,
 }
 
 impl ProductPage {
@@ -238,9 +239,11 @@ async fn show(
         .stock()
         .unwrap_or(MAX_LINE_QUANTITY)
         .clamp(1, MAX_LINE_QUANTITY);
+    let reviews = super::reviews::section(&state, &ctx, &ui, &p).await;
     Ok(render(
         StatusCode::OK,
         &ProductPage {
+            reviews,
             head: ShopHead::new(&shop, false),
             price: selected.price.format(ui.locale),
             compare_at: selected
