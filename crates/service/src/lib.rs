@@ -7,7 +7,10 @@ pub mod catalog;
 pub mod checkout;
 pub mod dashboard;
 mod error;
+pub mod events;
+pub mod fetch;
 pub mod idempotency;
+pub mod jobs;
 pub mod ledger;
 pub mod mail;
 pub mod markdown;
@@ -50,6 +53,12 @@ pub struct Services {
     pub ledger: ledger::LedgerService,
     pub mail: mail::MailService,
     pub dashboard: dashboard::DashboardService,
+    /// Background jobs: enqueue, register handlers, and the worker `souk serve` runs.
+    pub jobs: jobs::Jobs,
+    /// The domain-event outbox and its subscribers' cursors.
+    pub events: events::Events,
+    /// The SSRF-guarded HTTP client for merchant-supplied URLs.
+    pub fetcher: Arc<fetch::Fetcher>,
     pub reviews: reviews::ReviewService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
@@ -61,6 +70,8 @@ pub struct ServiceConfig {
     pub discover: souk_domain::social::DiscoverWeights,
     pub media: media::MediaConfig,
     pub commerce: CommerceConfig,
+    pub jobs: jobs::JobsConfig,
+    pub fetch: fetch::FetchConfig,
     pub search: search::SearchConfig,
 }
 
@@ -153,6 +164,9 @@ impl Services {
             ledger: ledger::LedgerService::new(db.clone()),
             mail: mail::MailService::new(db.clone(), &config.commerce),
             dashboard: dashboard::DashboardService::new(db.clone()),
+            jobs: jobs::Jobs::new(db.clone(), config.jobs.clone()),
+            events: events::Events::new(db.clone()),
+            fetcher: Arc::new(fetch::Fetcher::new(config.fetch.clone())),
             search: search_service,
             db,
         })

@@ -47,6 +47,8 @@ impl App {
                 media: config.media(),
                 commerce: config.commerce(),
                 search: config.search(),
+                jobs: config.jobs(),
+                fetch: config.fetch(),
             },
         )
         .context("cannot open the media store")?;
@@ -119,6 +121,14 @@ impl App {
                 }
             }
         });
+        // Background jobs run in this process unless `jobs.concurrency` is 0. After HTTP has drained, the
+        // worker stops claiming and gives running jobs a moment to finish; any it abandons run again once
+        // their lease expires, which is safe because handlers are idempotent.
+        let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let jobs = self.services.jobs.clone();
+        let worker = tokio::spawn(async move {
+            jobs.work(jobs_stopped, Duration::from_secs(10)).await;
+        });
         // The search indexer follows the database; how it finds changes is in souk_service::search.
         let indexer = tokio::spawn(self.services.search.clone().run_indexer());
         let result = axum::serve(
@@ -127,6 +137,13 @@ impl App {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        let _ = stop_jobs.send(true);
+        if tokio::time::timeout(Duration::from_secs(15), worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the job worker did not stop in time");
+        }
         housekeeping.abort();
         indexer.abort();
         mail.abort();

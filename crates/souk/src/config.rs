@@ -139,6 +139,63 @@ impl Default for SearchSettings {
     }
 }
 
+/// Background jobs (`[jobs]`): how often the worker polls, how many jobs run at once, the lease.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Milliseconds between looks for due jobs when idle (an enqueue in this process wakes it at once).
+    pub poll_ms: u64,
+    /// Jobs run at the same time by `souk serve`; 0 runs none in this process.
+    pub concurrency: usize,
+    /// Seconds a claimed job is reserved for its worker; renewed while it runs.
+    pub lease_secs: i64,
+    /// First retry delay in seconds, doubled per attempt up to `backoff_max_secs`.
+    pub backoff_base_secs: i64,
+    pub backoff_max_secs: i64,
+    /// Days finished jobs are kept for the admin page.
+    pub keep_done_days: i64,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        let d = souk_service::jobs::JobsConfig::default();
+        Self {
+            poll_ms: d.poll_ms,
+            concurrency: d.concurrency,
+            lease_secs: d.lease_secs,
+            backoff_base_secs: d.backoff_base_secs,
+            backoff_max_secs: d.backoff_max_secs,
+            keep_done_days: d.keep_done_days,
+        }
+    }
+}
+
+/// Fetching merchant-supplied URLs (`[fetch]`): limits, and hosts exempt from the private-address guard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchSettings {
+    /// `host:port` entries that may be fetched although they are not public addresses (tests, a trusted
+    /// mirror). Empty by default.
+    pub allow_hosts: Vec<String>,
+    /// Largest response body in bytes.
+    pub max_bytes: u64,
+    /// Seconds for a whole fetch, redirects and body included.
+    pub timeout_secs: u64,
+    pub max_redirects: u32,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        let d = souk_service::fetch::FetchConfig::default();
+        Self {
+            allow_hosts: d.allow_hosts,
+            max_bytes: d.max_bytes,
+            timeout_secs: d.timeout_secs,
+            max_redirects: d.max_redirects,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -171,6 +228,8 @@ pub struct Config {
     pub max_image_pixels: u64,
     pub commerce: CommerceSettings,
     pub search: SearchSettings,
+    pub jobs: JobsSettings,
+    pub fetch: FetchSettings,
 }
 
 impl Default for Config {
@@ -194,6 +253,8 @@ impl Default for Config {
             max_image_pixels: MediaConfig::default().max_image_pixels,
             commerce: CommerceSettings::default(),
             search: SearchSettings::default(),
+            jobs: JobsSettings::default(),
+            fetch: FetchSettings::default(),
         }
     }
 }
@@ -230,6 +291,8 @@ const ENV_KEYS: &[&str] = &[
     "max_image_pixels",
     "commerce",
     "search",
+    "jobs",
+    "fetch",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -346,6 +409,25 @@ impl Config {
                 "invalid value for key `public_url`: must start with http:// or https://".into(),
             ));
         }
+        if self.jobs.poll_ms < 10 || self.jobs.lease_secs < 5 || self.jobs.backoff_base_secs < 1 {
+            return Err(ConfigError(
+                "invalid value in `[jobs]`: poll_ms must be at least 10, lease_secs at least 5 and backoff_base_secs at least 1".into(),
+            ));
+        }
+        if self.fetch.timeout_secs < 1 || self.fetch.max_bytes < 1024 {
+            return Err(ConfigError(
+                "invalid value in `[fetch]`: timeout_secs must be at least 1 and max_bytes at least 1024"
+                    .into(),
+            ));
+        }
+        if let Some(bad) = self.fetch.allow_hosts.iter().find(|h| {
+            h.rsplit_once(':')
+                .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+        }) {
+            return Err(ConfigError(format!(
+                "invalid value for key `fetch.allow_hosts`: {bad:?} is not host:port"
+            )));
+        }
         Ok(())
     }
 
@@ -400,6 +482,28 @@ impl Config {
             },
             in_memory: false,
             sync_interval_ms: self.search.sync_interval_ms.max(100),
+        }
+    }
+
+    pub fn jobs(&self) -> souk_service::jobs::JobsConfig {
+        let j = &self.jobs;
+        souk_service::jobs::JobsConfig {
+            poll_ms: j.poll_ms,
+            concurrency: j.concurrency,
+            lease_secs: j.lease_secs,
+            backoff_base_secs: j.backoff_base_secs,
+            backoff_max_secs: j.backoff_max_secs.max(j.backoff_base_secs),
+            keep_done_days: j.keep_done_days,
+        }
+    }
+
+    pub fn fetch(&self) -> souk_service::fetch::FetchConfig {
+        let f = &self.fetch;
+        souk_service::fetch::FetchConfig {
+            allow_hosts: f.allow_hosts.clone(),
+            max_bytes: f.max_bytes,
+            timeout_secs: f.timeout_secs,
+            max_redirects: f.max_redirects,
         }
     }
 

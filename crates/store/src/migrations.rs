@@ -23,6 +23,7 @@ migrations! {
     1 => "0001_accounts",
     2 => "0002_social",
     3 => "0003_commerce",
+    4 => "0004_jobs",
     6 => "0006_reviews",
 }
 
