@@ -4,6 +4,7 @@ mod accounts;
 pub(crate) mod cart;
 pub(crate) mod checkout;
 mod feeds;
+mod jobs;
 mod ledger;
 mod merchant;
 mod moderation;
@@ -60,6 +61,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "refunds", description = "Refunds"),
         (name = "ledger", description = "The double-entry ledger"),
         (name = "ops", description = "Health and readiness"),
+        (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
     ),
 )]
@@ -102,6 +104,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(refunds::routes())
         .merge(ledger::routes())
         .merge(merchant::routes())
+        .merge(jobs::routes())
         .merge(ops::documented_routes())
         .merge(reviews::routes(upload_limit))
 }

@@ -7,6 +7,7 @@ mod checkout;
 mod commerce_admin;
 mod feed;
 mod home;
+mod jobs;
 mod merchant;
 mod notifications;
 mod orders;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merchant::routes())
         .merge(commerce_admin::routes())
         .merge(reviews::routes(crate::api::reviews::review_upload_limit(&state)))
+        .merge(jobs::routes())
         .fallback(not_found)
         .with_state(state)
 }
