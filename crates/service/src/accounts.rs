@@ -396,6 +396,28 @@ impl AccountService {
         Ok(user.into())
     }
 
+    /// Acts as an account from an operator's shell (`souk shop create --owner`, `souk catalog import`): the
+    /// command runs with that account's rights, never more. Suspended accounts are refused.
+    pub async fn operator_acting_as(&self, username: &str) -> ServiceResult<Viewer> {
+        let mut h = self.db.read().await?;
+        let user = accounts::find_by_username(h.conn(), &username.trim().to_lowercase())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if user.suspended_at.is_some() {
+            return Err(ServiceError::AccountSuspended);
+        }
+        Ok(Viewer {
+            user_id: user.id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            kind: user.kind,
+            role: user.role,
+            locale: user.locale.as_deref().and_then(Locale::from_tag),
+            token_id: 0,
+            token_kind: TokenKind::Api,
+        })
+    }
+
     pub async fn me(&self, viewer: &Viewer) -> ServiceResult<Account> {
         Ok(self.user(viewer.user_id).await?.into())
     }

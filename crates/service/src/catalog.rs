@@ -25,8 +25,10 @@ pub const MAX_PRODUCT_IMAGES: usize = 10;
 pub const MAX_TAGS: usize = 20;
 pub const MAX_STOCK: i64 = 1_000_000_000;
 pub const MAX_WEIGHT_GRAMS: i64 = 10_000_000;
-const TITLE_MAX: usize = 150;
-const DESCRIPTION_MAX: usize = 5000;
+/// The longest title and description any platform's feed accepts (Pinterest: 500 and 10,000), so a catalog
+/// imported from one platform fits; exports to stricter platforms report what is too long for them.
+const TITLE_MAX: usize = 500;
+const DESCRIPTION_MAX: usize = 10_000;
 
 #[derive(Clone)]
 pub struct CatalogService {
@@ -660,7 +662,9 @@ fn build_view(
     variants: Vec<VariantRecord>,
     images: Vec<ProductImage>,
 ) -> ProductView {
-    let cur = shop.currency;
+    // Imports keep a row's own currency; such a product is shown in it but sells only in the shop's.
+    let cur = Currency::parse(&p.currency).unwrap_or(shop.currency);
+    let sellable_currency = cur == shop.currency;
     let status = ProductStatus::parse(&p.status, "status").unwrap_or(ProductStatus::Draft);
     let options = options_of(&p);
     let axes = options.len();
@@ -676,6 +680,7 @@ fn build_view(
                     stored
                 };
             let purchasable = status == ProductStatus::Active
+                && sellable_currency
                 && availability.purchasable()
                 && (!v.track_inventory || v.stock > 0);
             let price = Money::new(v.price_minor.unwrap_or(p.price_minor), cur);
@@ -1012,6 +1017,22 @@ impl CatalogService {
         }
         apply_product(&mut p, &input, cur, &mut errors);
         check_product(&p, &mut errors);
+        if p.status == ProductStatus::Active.as_str() {
+            // A product imported with another currency than the shop's cannot go through its checkout.
+            let shop = shop_store::by_id(tx.conn(), p.shop_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            if !shop.currency.eq_ignore_ascii_case(&p.currency) {
+                errors.push(FieldError::new(
+                    "status",
+                    "currency_mismatch",
+                    format!(
+                        "This product is priced in {}, but the shop sells in {}. Import it again priced in {}.",
+                        p.currency, shop.currency, shop.currency
+                    ),
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(ServiceError::Validation(dedup(errors)));
         }

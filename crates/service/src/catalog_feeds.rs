@@ -12,9 +12,9 @@ use crate::catalog::{CatalogService, StatusFilter};
 use crate::fetch::{Expect, Fetcher};
 use crate::jobs::{JobHandler, Jobs};
 use crate::media::Media;
-use futures_util::future::BoxFuture;
 use crate::shops::{ShopRef, require_staff};
 use crate::{ServiceError, ServiceResult};
+use futures_util::future::BoxFuture;
 use souk_domain::Timestamp;
 use souk_domain::commerce::{Availability, ProductStatus};
 use souk_domain::feed::{
@@ -36,6 +36,8 @@ use std::sync::Arc;
 const BATCH_ROWS: usize = 500;
 /// The option axes a feed can carry, in the order a product lists them.
 const AXES: [&str; 4] = ["Color", "Size", "Material", "Pattern"];
+/// Photo URLs kept per product from feeds (Souk shows at most ten photos; platforms allow 1 + 10 or 20).
+const MAX_FEED_IMAGES: usize = 21;
 pub const JOB_IMPORT: &str = "catalog_import";
 pub const JOB_IMAGE: &str = "catalog_image";
 pub const JOB_SOURCE: &str = "catalog_source";
@@ -441,7 +443,14 @@ impl CatalogFeedService {
     {
         let shop = self.staff_shop(viewer, handle).await?;
         let run_id = self
-            .create_run(shop.id, origin, file_name, format, Some(viewer.user_id), None)
+            .create_run(
+                shop.id,
+                origin,
+                file_name,
+                format,
+                Some(viewer.user_id),
+                None,
+            )
             .await?;
         let path = self.run_file(run_id);
         match self.save_stream(&path, body).await {
@@ -613,7 +622,13 @@ impl CatalogFeedService {
             None => e.message.clone(),
         };
         let mut tx = self.db.begin().await?;
-        store::finish_run(tx.conn(), run_id, Some((e.code, &message)), Timestamp::now()).await?;
+        store::finish_run(
+            tx.conn(),
+            run_id,
+            Some((e.code, &message)),
+            Timestamp::now(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -688,11 +703,14 @@ impl CatalogFeedService {
             }
         }
         let known_ids: Vec<i64> = by_key.values().map(|p| p.id).collect();
-        let mut images: HashSet<(i64, String)> = HashSet::new();
+        let mut images: HashMap<i64, Vec<String>> = HashMap::new();
         for chunk in known_ids.chunks(400) {
-            images.extend(store::image_sources_of(tx.conn(), chunk).await?);
+            for (id, json) in store::feed_images_of(tx.conn(), chunk).await? {
+                images.insert(id, serde_json::from_str(&json).unwrap_or_default());
+            }
         }
         let mut errors: Vec<RowError> = Vec::new();
+        let mut warnings: Vec<RowError> = Vec::new();
         let mut inserted_products = false;
         for row in rows {
             state.counts.processed += 1;
@@ -712,6 +730,7 @@ impl CatalogFeedService {
                 by_sku: &mut by_sku,
                 images: &mut images,
                 seen_groups: &mut state.seen_groups,
+                warnings: &mut warnings,
             };
             match w.write(row.line, &item).await? {
                 Ok((outcome, created)) => {
@@ -731,12 +750,16 @@ impl CatalogFeedService {
         if inserted_products {
             shop_store::recount_products(tx.conn(), shop.id).await?;
         }
-        let records: Vec<ErrorRecord> = errors
+        let mut tagged: Vec<(RowError, &str)> = errors.into_iter().map(|e| (e, "error")).collect();
+        tagged.extend(warnings.into_iter().map(|w| (w, "warning")));
+        tagged.sort_by_key(|(e, _)| e.line);
+        let records: Vec<ErrorRecord> = tagged
             .into_iter()
-            .map(|e| {
+            .map(|(e, severity)| {
                 state.error_seq += 1;
                 ErrorRecord {
                     seq: state.error_seq,
+                    severity: severity.to_owned(),
                     line: i64::try_from(e.line).unwrap_or(i64::MAX),
                     item_id: e.item_id,
                     field: e.field,
@@ -791,7 +814,10 @@ impl CatalogFeedService {
             limit.clamp(1, 100),
         )
         .await?;
-        Ok(runs.into_iter().map(|r| run_view(r, &shop.handle)).collect())
+        Ok(runs
+            .into_iter()
+            .map(|r| run_view(r, &shop.handle))
+            .collect())
     }
 
     /// A page of a run's report, optionally filtered by error code and field.
@@ -890,7 +916,10 @@ impl CatalogFeedService {
                 "Schedule must be hourly, daily or weekly.",
             ));
         }
-        let format = match format.map(str::trim).filter(|f| !f.is_empty() && *f != "auto") {
+        let format = match format
+            .map(str::trim)
+            .filter(|f| !f.is_empty() && *f != "auto")
+        {
             None => "auto",
             Some(f) => match FeedFormat::parse(f) {
                 Some(f) => f.as_str(),
@@ -994,7 +1023,16 @@ impl CatalogFeedService {
             s.next_run_at
         };
         let mut tx = self.db.begin().await?;
-        store::update_source(tx.conn(), id, &s.name, schedule.as_str(), enabled, next, now).await?;
+        store::update_source(
+            tx.conn(),
+            id,
+            &s.name,
+            schedule.as_str(),
+            enabled,
+            next,
+            now,
+        )
+        .await?;
         let rec = store::source_by_id(tx.conn(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -1107,9 +1145,7 @@ impl CatalogFeedService {
                 .await
                 .map_err(|e| ServiceError::Internal(format!("import folder: {e}")))?;
         }
-        let fetched = fetcher
-            .get_to_file(&source.url, Expect::Feed, &path)
-            .await;
+        let fetched = fetcher.get_to_file(&source.url, Expect::Feed, &path).await;
         let out = match fetched {
             Ok(_) => self.process_run(run_id, &path, None).await,
             Err(e) => {
@@ -1216,7 +1252,11 @@ impl CatalogFeedService {
 
     /// Checks a public export request: the shop exists and, when protected, the token matches. Anything
     /// else is a 404 so a protected feed does not reveal itself.
-    pub async fn export_shop(&self, handle: &str, token: Option<&str>) -> ServiceResult<ShopRecord> {
+    pub async fn export_shop(
+        &self,
+        handle: &str,
+        token: Option<&str>,
+    ) -> ServiceResult<ShopRecord> {
         let shop = self.shop_by_handle(handle).await?;
         if let Some(expected) = self.feed_token(shop.id).await? {
             let given = token.unwrap_or("");
@@ -1261,10 +1301,23 @@ impl CatalogFeedService {
                     .await?
             }
         };
+        let ids: Vec<i64> = page.items.iter().map(|v| v.product.id).collect();
+        let feed_images: HashMap<i64, Vec<String>> = {
+            let mut h = self.db.read().await?;
+            store::feed_images_of(h.conn(), &ids)
+                .await?
+                .into_iter()
+                .map(|(id, json)| (id, serde_json::from_str(&json).unwrap_or_default()))
+                .collect()
+        };
         let mut items = Vec::new();
         let mut problems = Vec::new();
         for view in &page.items {
-            for item in feed_items(view, base_url) {
+            let urls = feed_images
+                .get(&view.product.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for item in feed_items(view, base_url, urls) {
                 let issues = export_issues(platform, &item);
                 if issues.is_empty() {
                     items.push(item);
@@ -1433,7 +1486,9 @@ impl JobHandler for ImageJob {
                 .get("url")
                 .and_then(serde_json::Value::as_str)
                 .ok_or_else(|| ServiceError::Internal("job payload lacks url".into()))?;
-            self.feeds.attach_image(&self.fetcher, product_id, url).await
+            self.feeds
+                .attach_image(&self.fetcher, product_id, url)
+                .await
         })
     }
 }
@@ -1539,8 +1594,11 @@ struct RowWriter<'a, 'c> {
     now: Timestamp,
     by_key: &'a mut HashMap<String, ProductRecord>,
     by_sku: &'a mut HashMap<String, VariantRecord>,
-    images: &'a mut HashSet<(i64, String)>,
+    /// Each product's feed photo URLs as stored (or as this batch left them).
+    images: &'a mut HashMap<i64, Vec<String>>,
     seen_groups: &'a mut HashSet<String>,
+    /// Notes about rows that were imported anyway.
+    warnings: &'a mut Vec<RowError>,
 }
 
 impl RowWriter<'_, '_> {
@@ -1593,12 +1651,27 @@ impl RowWriter<'_, '_> {
                 let status = if shop_currency == Some(currency) {
                     ProductStatus::Active
                 } else {
+                    self.warnings.push(row_error(
+                        line,
+                        &item.id,
+                        "price",
+                        "saved_as_draft",
+                        format!(
+                            "Priced in {}, but the shop sells in {}: saved as a draft.",
+                            currency.code(),
+                            self.shop.currency
+                        ),
+                    ));
                     ProductStatus::Draft
                 };
                 let mut p = ProductRecord {
                     id: 0,
                     shop_id: self.shop.id,
-                    item_id: Some(item.item_group_id.clone().unwrap_or_else(|| item.id.clone())),
+                    item_id: Some(
+                        item.item_group_id
+                            .clone()
+                            .unwrap_or_else(|| item.id.clone()),
+                    ),
                     title: String::new(),
                     description: String::new(),
                     brand: String::new(),
@@ -1712,18 +1785,34 @@ impl RowWriter<'_, '_> {
                 Outcome::Imported
             }
         };
-        // Photos are fetched later by a job; a URL already attached (or queued in this batch) is skipped.
-        let mut urls = vec![item.image_link.as_str()];
-        urls.extend(item.additional_image_links.iter().map(String::as_str));
-        for url in urls {
-            if url.is_empty() || !self.images.insert((product.id, url.to_owned())) {
-                continue;
+        // The product keeps every photo URL its rows named (new ones are appended, so the rows of a group
+        // in any order give the same list); each new URL gets a fetch job.
+        let known = self.images.entry(product.id).or_default();
+        let mut added = Vec::new();
+        for url in std::iter::once(&item.image_link).chain(&item.additional_image_links) {
+            if !url.is_empty() && !known.contains(url) && known.len() < MAX_FEED_IMAGES {
+                known.push(url.clone());
+                added.push(url.clone());
             }
-            let payload = serde_json::json!({ "product_id": product.id, "url": url }).to_string();
-            let dedupe = format!("{}:{url}", product.id);
-            souk_store::jobs::enqueue(self.conn(), JOB_IMAGE, Some(&dedupe), &payload, now)
-                .await?;
         }
+        let outcome = if added.is_empty() {
+            outcome
+        } else {
+            let json = serde_json::to_string(&*known).unwrap_or_else(|_| "[]".into());
+            store::set_feed_images(self.conn(), product.id, &json).await?;
+            for url in &added {
+                let payload =
+                    serde_json::json!({ "product_id": product.id, "url": url }).to_string();
+                let dedupe = format!("{}:{url}", product.id);
+                souk_store::jobs::enqueue(self.conn(), JOB_IMAGE, Some(&dedupe), &payload, now)
+                    .await?;
+            }
+            if outcome == Outcome::Unchanged {
+                Outcome::Updated
+            } else {
+                outcome
+            }
+        };
         Ok(Ok((outcome, created)))
     }
 }
@@ -1745,15 +1834,30 @@ fn axes_for(current: &[String], item: &FeedItem) -> Vec<String> {
 }
 
 /// The feed rows for one product: one per variant, the variant's options in the title as platforms want.
-pub fn feed_items(view: &crate::catalog::ProductView, base_url: &str) -> Vec<FeedItem> {
+pub fn feed_items(
+    view: &crate::catalog::ProductView,
+    base_url: &str,
+    feed_images: &[String],
+) -> Vec<FeedItem> {
     let p = &view.product;
     let base = base_url.trim_end_matches('/');
-    let image_url = |img: &ProductImage| match &img.source_url {
-        Some(u) => u.clone(),
-        None => format!("{base}/media/{}", img.media_key),
-    };
-    let image_link = view.images.first().map(image_url).unwrap_or_default();
-    let additional: Vec<String> = view.images.iter().skip(1).map(image_url).collect();
+    // Attached photos first (by the URL they came from, so a platform sees the same link again), then feed
+    // URLs whose fetch has not attached them (yet).
+    let mut urls: Vec<String> = view
+        .images
+        .iter()
+        .map(|img| match &img.source_url {
+            Some(u) => u.clone(),
+            None => format!("{base}/media/{}", img.media_key),
+        })
+        .collect();
+    for u in feed_images {
+        if !urls.contains(u) {
+            urls.push(u.clone());
+        }
+    }
+    let image_link = urls.first().cloned().unwrap_or_default();
+    let additional: Vec<String> = urls.iter().skip(1).cloned().collect();
     let link = if p.external_url.is_empty() {
         format!("{base}/p/{}", p.id)
     } else {

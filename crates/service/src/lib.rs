@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_feeds;
 pub mod checkout;
 pub mod dashboard;
 mod error;
@@ -60,6 +61,8 @@ pub struct Services {
     /// The SSRF-guarded HTTP client for merchant-supplied URLs.
     pub fetcher: Arc<fetch::Fetcher>,
     pub reviews: reviews::ReviewService,
+    /// Catalog imports from files and feed URLs, and per-platform exports.
+    pub catalog_feeds: catalog_feeds::CatalogFeedService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
 }
@@ -72,6 +75,7 @@ pub struct ServiceConfig {
     pub commerce: CommerceConfig,
     pub jobs: jobs::JobsConfig,
     pub fetch: fetch::FetchConfig,
+    pub feeds: catalog_feeds::FeedConfig,
     pub search: search::SearchConfig,
 }
 
@@ -140,6 +144,16 @@ impl Services {
         let media = Arc::new(media::Media::new(config.media.clone())?);
         // Refunds go back through the provider that took the money, so both share one registry.
         let payments = payments::PaymentService::new(db.clone(), &config.commerce);
+        let jobs = jobs::Jobs::new(db.clone(), config.jobs.clone());
+        let fetcher = Arc::new(fetch::Fetcher::new(config.fetch.clone()));
+        let feeds = catalog_feeds::CatalogFeedService::new(
+            db.clone(),
+            media.clone(),
+            catalog::CatalogService::new(db.clone(), media.clone()),
+            jobs.clone(),
+            config.feeds.clone(),
+        );
+        catalog_feeds::register_jobs(&jobs, &feeds, &fetcher);
         let search_service = search::SearchService::new(
             db.clone(),
             social::SocialService::new(db.clone(), config.discover, media.clone()),
@@ -150,6 +164,7 @@ impl Services {
             social: social::SocialService::new(db.clone(), config.discover, media.clone()),
             shops: shops::ShopService::new(db.clone(), media.clone()),
             catalog: catalog::CatalogService::new(db.clone(), media.clone()),
+            catalog_feeds: feeds.clone(),
             reviews: reviews::ReviewService::new(db.clone(), media.clone()),
             media,
             cart: cart::CartService::new(db.clone()),
@@ -164,9 +179,9 @@ impl Services {
             ledger: ledger::LedgerService::new(db.clone()),
             mail: mail::MailService::new(db.clone(), &config.commerce),
             dashboard: dashboard::DashboardService::new(db.clone()),
-            jobs: jobs::Jobs::new(db.clone(), config.jobs.clone()),
+            jobs,
             events: events::Events::new(db.clone()),
-            fetcher: Arc::new(fetch::Fetcher::new(config.fetch.clone())),
+            fetcher,
             search: search_service,
             db,
         })

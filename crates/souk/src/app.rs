@@ -49,6 +49,7 @@ impl App {
                 search: config.search(),
                 jobs: config.jobs(),
                 fetch: config.fetch(),
+                feeds: config.feeds(),
             },
         )
         .context("cannot open the media store")?;
@@ -121,6 +122,18 @@ impl App {
                 }
             }
         });
+        // Catalog data sources whose time has come get a run queued; the claim is a conditional update, so
+        // several nodes polling at once start each run once.
+        let services = self.services.clone();
+        let sources = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) = services.catalog_feeds.start_due_sources().await {
+                    tracing::warn!(error = %e, "starting due catalog data sources failed");
+                }
+            }
+        });
         // Background jobs run in this process unless `jobs.concurrency` is 0. After HTTP has drained, the
         // worker stops claiming and gives running jobs a moment to finish; any it abandons run again once
         // their lease expires, which is safe because handlers are idempotent.
@@ -148,6 +161,7 @@ impl App {
         indexer.abort();
         mail.abort();
         release.abort();
+        sources.abort();
         self.db.close().await;
         result.context("HTTP server failed")
     }

@@ -58,6 +58,16 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage shops.
+    Shop {
+        #[command(subcommand)]
+        command: crate::cli_catalog::ShopCommand,
+    },
+    /// Import and export catalog feeds.
+    Catalog {
+        #[command(subcommand)]
+        command: crate::cli_catalog::CatalogCommand,
+    },
     /// Maintain the search index.
     Search {
         #[command(subcommand)]
@@ -215,6 +225,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             );
             app.db.close().await;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Shop { command } => {
+            let app = App::open(config, true).await?;
+            let out = crate::cli_catalog::shop(&app, command).await;
+            app.db.close().await;
+            out
+        }
+        Command::Catalog { command } => {
+            let public_url = config.public_url.clone();
+            let app = App::open(config, true).await?;
+            let out = crate::cli_catalog::catalog(&app, command, &public_url).await;
+            app.db.close().await;
+            out
         }
         Command::Search {
             command: SearchCommand::Reindex,

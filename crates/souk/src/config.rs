@@ -196,6 +196,20 @@ impl Default for FetchSettings {
     }
 }
 
+/// Catalog feed imports (`[catalog]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Largest catalog file a merchant may upload or a feed URL may return, in MiB.
+    pub max_file_mb: u64,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self { max_file_mb: 512 }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -230,6 +244,7 @@ pub struct Config {
     pub search: SearchSettings,
     pub jobs: JobsSettings,
     pub fetch: FetchSettings,
+    pub catalog: CatalogSettings,
 }
 
 impl Default for Config {
@@ -255,6 +270,7 @@ impl Default for Config {
             search: SearchSettings::default(),
             jobs: JobsSettings::default(),
             fetch: FetchSettings::default(),
+            catalog: CatalogSettings::default(),
         }
     }
 }
@@ -293,6 +309,7 @@ const ENV_KEYS: &[&str] = &[
     "search",
     "jobs",
     "fetch",
+    "catalog",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -482,6 +499,13 @@ impl Config {
             },
             in_memory: false,
             sync_interval_ms: self.search.sync_interval_ms.max(100),
+        }
+    }
+
+    pub fn feeds(&self) -> souk_service::catalog_feeds::FeedConfig {
+        souk_service::catalog_feeds::FeedConfig {
+            import_dir: self.data_dir.join("imports"),
+            max_file_bytes: self.catalog.max_file_mb.saturating_mul(1024 * 1024),
         }
     }
 

@@ -3,8 +3,10 @@
 
 pub mod app;
 pub mod cli;
+mod cli_catalog;
 pub mod config;
 pub mod demo;
+mod demo_reviews;
 mod demo_shops;
 pub mod telemetry;
 

@@ -175,6 +175,8 @@ pub async fn clear_errors(c: Conn<'_>, run_id: i64) -> StoreResult<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorRecord {
     pub seq: i64,
+    /// `error` (the row was rejected) or `warning` (imported anyway).
+    pub severity: String,
     pub line: i64,
     pub item_id: Option<String>,
     pub field: String,
@@ -191,28 +193,29 @@ pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> Sto
     for chunk in errors.chunks(100) {
         let values = (0..chunk.len())
             .map(|i| {
-                let b = i * 7;
+                let b = i * 8;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
                     b + 5,
                     b + 6,
-                    b + 7
+                    b + 7,
+                    b + 8
                 )
             })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "INSERT INTO feed_run_errors (run_id, seq, line, item_id, field, code, message) VALUES {values}"
+            "INSERT INTO feed_run_errors (run_id, seq, line, item_id, field, code, message, severity) VALUES {values}"
         );
         on_conn!(&mut c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {
                 q = q.bind(run_id).bind(e.seq).bind(e.line).bind(&e.item_id).bind(&e.field)
-                    .bind(&e.code).bind(&e.message);
+                    .bind(&e.code).bind(&e.message).bind(&e.severity);
             }
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;
@@ -229,10 +232,10 @@ pub async fn errors_of(
     after_seq: i64,
     limit: i64,
 ) -> StoreResult<Vec<ErrorRecord>> {
-    const SQL: &str = "SELECT seq, line, item_id, field, code, message FROM feed_run_errors \
+    const SQL: &str = "SELECT seq, line, item_id, field, code, message, severity FROM feed_run_errors \
         WHERE run_id = $1 AND seq > $2 AND ($3 = '' OR code = $3) AND ($4 = '' OR field = $4) \
         ORDER BY seq LIMIT $5";
-    let rows: Vec<(i64, i64, Option<String>, String, String, String)> = on_conn!(c, c => sqlx::query_as(SQL)
+    let rows: Vec<(i64, i64, Option<String>, String, String, String, String)> = on_conn!(c, c => sqlx::query_as(SQL)
         .bind(run_id).bind(after_seq).bind(code.unwrap_or("")).bind(field.unwrap_or("")).bind(limit)
         .fetch_all(&mut *c).await)?;
     Ok(rows
@@ -244,6 +247,7 @@ pub async fn errors_of(
             field: r.3,
             code: r.4,
             message: r.5,
+            severity: r.6,
         })
         .collect())
 }
@@ -253,9 +257,9 @@ pub async fn error_facets(
     c: Conn<'_>,
     run_id: i64,
 ) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-    const CODES: &str = "SELECT code, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY code ORDER BY code";
-    const FIELDS: &str =
-        "SELECT field, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY field ORDER BY field";
+    const CODES: &str =
+        "SELECT code, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY code ORDER BY code";
+    const FIELDS: &str = "SELECT field, COUNT(*) FROM feed_run_errors WHERE run_id = $1 GROUP BY field ORDER BY field";
     let mut c = c;
     let codes: Vec<(String, i64)> = on_conn!(&mut c, c => sqlx::query_as(CODES).bind(run_id)
         .fetch_all(&mut **c).await)?;
@@ -313,6 +317,32 @@ pub async fn image_sources_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<V
     Ok(rows)
 }
 
+/// The feed photo URLs of these products (JSON arrays).
+pub async fn feed_images_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+    if product_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (0..product_ids.len())
+        .map(|i| format!("${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT id, feed_images FROM products WHERE id IN ({list})");
+    let rows: Vec<(i64, String)> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in product_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
+}
+
+pub async fn set_feed_images(c: Conn<'_>, product_id: i64, json: &str) -> StoreResult<()> {
+    const SQL: &str = "UPDATE products SET feed_images = $2 WHERE id = $1";
+    on_conn!(c, c => sqlx::query(SQL).bind(product_id).bind(json).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// A shop's products in id order after `after_id`, with their variants and images: the export's cursor.
 pub async fn export_page(
     c: Conn<'_>,
@@ -359,7 +389,18 @@ pub struct SourceRecord {
 const SOURCE_COLUMNS: &str =
     "id, shop_id, name, url, format, schedule, enabled, next_run_at, last_run_id, created_at";
 
-type SourceRow = (i64, i64, String, String, String, String, bool, i64, Option<i64>, i64);
+type SourceRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    Option<i64>,
+    i64,
+);
 
 fn source(r: SourceRow) -> SourceRecord {
     SourceRecord {
@@ -451,7 +492,11 @@ pub async fn claim_source(
     Ok(n == 1)
 }
 
-pub async fn due_sources(c: Conn<'_>, now: Timestamp, limit: i64) -> StoreResult<Vec<SourceRecord>> {
+pub async fn due_sources(
+    c: Conn<'_>,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<SourceRecord>> {
     let sql = format!(
         "SELECT {SOURCE_COLUMNS} FROM feed_sources WHERE enabled AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2"
     );

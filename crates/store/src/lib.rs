@@ -9,6 +9,7 @@ mod migrations;
 
 pub mod accounts;
 pub mod carts;
+pub mod catalog_feeds;
 pub mod collections;
 pub mod comments;
 pub mod dashboard;

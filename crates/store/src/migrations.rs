@@ -24,6 +24,7 @@ migrations! {
     2 => "0002_social",
     3 => "0003_commerce",
     4 => "0004_jobs",
+    5 => "0005_catalog_feeds",
     6 => "0006_reviews",
 }
 

@@ -4,6 +4,8 @@
 
 mod buy_now;
 mod cart;
+mod catalog_pages;
+mod catalog_import;
 mod checkout;
 mod collections;
 mod commerce_support;

@@ -5,6 +5,10 @@
 ALTER TABLE product_images ADD COLUMN source_url TEXT;
 CREATE INDEX product_images_source_idx ON product_images (product_id, source_url);
 
+-- Photo URLs a feed gave for a product (JSON array, in order). Kept apart from attached photos so an export
+-- still names them while the fetch job has not run or could not reach them.
+ALTER TABLE products ADD COLUMN feed_images TEXT NOT NULL DEFAULT '[]';
+
 -- Identifiers feeds carry per item; kept so an export gives the platforms back what the merchant sent.
 ALTER TABLE variants ADD COLUMN gtin TEXT NOT NULL DEFAULT '';
 ALTER TABLE variants ADD COLUMN mpn TEXT NOT NULL DEFAULT '';
@@ -56,10 +60,12 @@ CREATE TABLE feed_runs (
 );
 CREATE INDEX feed_runs_shop_idx ON feed_runs (shop_id, id);
 
--- The report: one line per problem with a row (a row can have several).
+-- The report: one line per problem with a row (a row can have several). Errors reject the row; warnings
+-- note something about a row that was still imported.
 CREATE TABLE feed_run_errors (
     run_id BIGINT NOT NULL REFERENCES feed_runs (id) ON DELETE CASCADE,
     seq BIGINT NOT NULL,
+    severity TEXT NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
     line BIGINT NOT NULL,
     item_id TEXT,
     field TEXT NOT NULL,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
+mod catalog_feeds;
 pub(crate) mod cart;
 pub(crate) mod checkout;
 mod feeds;
@@ -15,6 +16,7 @@ mod payments;
 pub(crate) mod posts;
 mod products;
 mod refunds;
+mod search;
 pub(crate) mod reviews;
 mod sessions;
 mod shops;
@@ -61,6 +63,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "refunds", description = "Refunds"),
         (name = "ledger", description = "The double-entry ledger"),
         (name = "ops", description = "Health and readiness"),
+        (name = "search", description = "Search over products, posts, users and hashtags, and autocomplete"),
+        (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
     ),
@@ -106,6 +110,8 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(merchant::routes())
         .merge(jobs::routes())
         .merge(ops::documented_routes())
+        .merge(search::routes())
+        .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
 }
 
