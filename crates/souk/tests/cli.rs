@@ -658,4 +658,48 @@ backend_tests! {
         let stdout = text(&out.stdout);
         assert!(stdout.contains("UNBALANCED") && stdout.contains("12.50") && stdout.contains("FAILED"), "{stdout}");
     }
+
+    async fn shop_create_and_catalog_import_and_export_from_a_shell(backend) {
+        let d = Deployment::new(backend);
+        let out = d.run(&["user", "create", "kettle", "--email", "k@example.com", "--kind", "business", "--password-stdin"],
+            Some("kettle passphrase\n"));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = d.run(&["shop", "create", "kettle", "--name", "Kettle & Loom", "--owner", "kettle", "--currency", "USD"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("/s/kettle"), "{}", text(&out.stdout));
+        // Refusals exit 2 with the code.
+        let out = d.run(&["shop", "create", "kettle", "--name", "Again", "--owner", "kettle", "--currency", "USD"], None);
+        assert_eq!(out.status.code(), Some(2));
+        let out = d.run(&["shop", "create", "ghost", "--name", "Ghost", "--owner", "nobody", "--currency", "USD"], None);
+        assert_eq!(out.status.code(), Some(2));
+
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds");
+        let feed = fixtures.join("google_merchant.tsv");
+        let report = d.dir.path().join("report.json");
+        let out = d.run(&["catalog", "import", "--shop", "kettle", "--file", feed.to_str().unwrap(),
+            "--format", "google", "--report", report.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let summary = text(&out.stdout);
+        assert_eq!(summary.trim().lines().last().unwrap(), "imported=7 updated=0 rejected=4", "{summary}");
+        let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(report["rejected"], 4);
+        assert!(report["problems"].as_array().unwrap().iter().any(|p| p["code"] == "price_missing_currency" && p["line"] == 9));
+        let out = d.run(&["catalog", "import", "--shop", "kettle", "--file", feed.to_str().unwrap()], None);
+        assert_eq!(text(&out.stdout).trim().lines().last().unwrap(), "imported=0 updated=0 rejected=4");
+
+        // A file that cannot be read at all: non-zero exit, nothing imported.
+        let empty = d.dir.path().join("empty.csv");
+        std::fs::write(&empty, "").unwrap();
+        let out = d.run(&["catalog", "import", "--shop", "kettle", "--file", empty.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("empty_file"), "{}", text(&out.stderr));
+
+        let out_file = d.dir.path().join("meta.csv");
+        let out = d.run(&["catalog", "export", "--shop", "kettle", "--platform", "meta", "--out", out_file.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let csv = std::fs::read_to_string(&out_file).unwrap();
+        assert!(csv.starts_with("id,") && csv.contains("TEE-BLU-M") && csv.contains("out of stock"), "{csv}");
+        let out = d.run(&["catalog", "export", "--shop", "kettle", "--platform", "tiktok", "--format", "xml"], None);
+        assert_eq!(out.status.code(), Some(2));
+    }
 }
