@@ -26,6 +26,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../static/app.js"),
     },
     Asset {
+        name: "catalog.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/catalog.js"),
+    },
+    Asset {
         name: "logo.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../static/logo.svg"),

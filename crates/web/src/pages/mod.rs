@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod cart;
+mod catalog_feeds;
 mod checkout;
 mod commerce_admin;
 mod feed;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(commerce_admin::routes())
         .merge(reviews::routes(crate::api::reviews::review_upload_limit(&state)))
         .merge(jobs::routes())
+        .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
         .with_state(state)
 }
