@@ -94,6 +94,49 @@ async fn public_feed(app: &TestApp, path: &str) -> (StatusCode, String) {
 }
 
 backend_tests! {
+    async fn queued_imports_run_as_jobs_and_attach_fetched_photos(backend) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(serve_files(listener, Vec::new(), souk_test_support::jpeg(7, 400, 300)));
+        let app = TestApp::builder(backend)
+            .config(|c| c.fetch.allow_hosts = vec![format!("127.0.0.1:{port}")])
+            .start()
+            .await;
+        let m = merchant(&app, "photos").await;
+        shop(&app, &m.token, "photos", "EUR").await;
+        let feed = String::from_utf8(fixture("meta_catalog.csv")).unwrap()
+            .replace("https://shop.example.com/img/", &format!("http://127.0.0.1:{port}/img/"));
+        let res = app.browser().post(app.url("/api/v1/shops/photos/catalog/imports?file_name=meta.csv"))
+            .bearer_auth(&m.token).body(feed.clone()).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        let queued: Value = res.json().await.unwrap();
+        assert_eq!(queued["file_name"], "meta.csv");
+        let run = wait_for_run(&app, &m.token, "photos", queued["id"].as_i64().unwrap()).await;
+        assert_eq!((run["status"].as_str(), run["imported"].as_i64()), (Some("done"), Some(4)), "{run}");
+        // Each product gets its photo once the image job ran (SNK-42 and SNK-43 share one).
+        let mut attached = Vec::new();
+        for _ in 0..300 {
+            attached = products_of(&app, &m.token, "photos").await;
+            if attached.iter().all(|p| p["images"].as_array().unwrap().len() == 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for p in &attached {
+            assert_eq!(p["images"].as_array().unwrap().len(), 1, "{p}");
+        }
+        // Importing again queues no new photo and attaches nothing twice.
+        let run = import(&app, &m.token, "photos", feed.into_bytes()).await;
+        assert_eq!(run["unchanged"], 4, "{run}");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for p in products_of(&app, &m.token, "photos").await {
+            assert_eq!(p["images"].as_array().unwrap().len(), 1, "{p}");
+        }
+        // The export names the merchant's own photo URL again.
+        let (_, meta) = public_feed(&app, "/shops/photos/feeds/meta.csv").await;
+        assert!(meta.contains(&format!("http://127.0.0.1:{port}/img/sneaker.jpg")), "{meta}");
+    }
+
     async fn google_fixture_imports_seven_rows_and_reports_four(backend) {
         let app = TestApp::start(backend).await;
         let m = merchant(&app, "loom").await;
@@ -493,17 +536,28 @@ async fn wait_for_source_run(app: &TestApp, token: &str, handle: &str, source: i
 
 /// Answers every request with the feed, as a static file server would.
 async fn serve_feed(listener: tokio::net::TcpListener, body: Vec<u8>) {
+    serve_files(listener, body, Vec::new()).await
+}
+
+/// A static file server: `/img/…` gets the photo, anything else the feed.
+async fn serve_files(listener: tokio::net::TcpListener, feed: Vec<u8>, photo: Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     loop {
         let Ok((mut sock, _)) = listener.accept().await else {
             return;
         };
-        let body = body.clone();
+        let (feed, photo) = (feed.clone(), photo.clone());
         tokio::spawn(async move {
             let mut buf = [0u8; 4096];
-            let _ = sock.read(&mut buf).await;
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let (body, kind) = if request.starts_with("GET /img/") {
+                (photo, "image/jpeg")
+            } else {
+                (feed, "text/tab-separated-values")
+            };
             let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/tab-separated-values\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
             let _ = sock.write_all(head.as_bytes()).await;
