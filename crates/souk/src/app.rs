@@ -165,6 +165,24 @@ impl App {
         self.db.close().await;
         result.context("HTTP server failed")
     }
+
+    /// Runs background jobs only (`souk worker`) until `shutdown` resolves, then lets running jobs finish
+    /// (those still running after the grace period run again once their lease expires).
+    pub async fn work(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let jobs = self.services.jobs.clone();
+        let worker = tokio::spawn(async move {
+            jobs.work(stopped, Duration::from_secs(30)).await;
+        });
+        shutdown.await;
+        let _ = stop.send(true);
+        worker.await.context("the job worker failed")?;
+        self.db.close().await;
+        Ok(())
+    }
 }
 
 /// A database URL with any password replaced, safe for logs and error messages.

@@ -51,6 +51,13 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run background jobs only, without HTTP (for deployments that keep web and job nodes apart; give the
+    /// web nodes `jobs.concurrency = 0`). Stops on Ctrl-C or SIGTERM after running jobs finish.
+    Worker {
+        /// Jobs run at the same time (overrides `jobs.concurrency`).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+    },
     /// Load demo accounts (safe to run again: existing data is left alone).
     Demo,
     /// Manage accounts.
@@ -195,6 +202,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             );
             println!("Souk is running at {base}  (Ctrl-C to stop)");
             app.serve(listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { concurrency } => {
+            let mut config = config;
+            if let Some(n) = concurrency {
+                config.jobs.concurrency = n;
+            }
+            if config.jobs.concurrency == 0 {
+                anyhow::bail!(
+                    "jobs.concurrency is 0, so this worker would run nothing; pass --concurrency N"
+                );
+            }
+            let app = App::open(config, false).await?;
+            tracing::info!(
+                database = app.db.backend().name(),
+                concurrency = app.config.jobs.concurrency,
+                "Souk worker is running background jobs"
+            );
+            app.work(shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

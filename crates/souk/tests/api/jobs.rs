@@ -293,6 +293,30 @@ backend_tests! {
         tokio::time::timeout(Duration::from_secs(10), worker).await.expect("worker stops").unwrap();
     }
 
+    async fn a_worker_only_process_runs_jobs_until_stopped(backend) {
+        // `souk worker`: the same app without HTTP.
+        let (app, d) = start(backend).await;
+        let id = d.services.jobs.enqueue("test.worker_unknown", None, &json!({}), 0).await.unwrap().unwrap();
+        let mut config = app.config.clone();
+        config.jobs.concurrency = 1;
+        config.jobs.poll_ms = 50;
+        let worker_app = App::open(config, false).await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = tokio::spawn(worker_app.work(async move {
+            let _ = stopped.await;
+        }));
+        let started = std::time::Instant::now();
+        while job(&d, id).await.status != "failed" && started.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(job(&d, id).await.status, "failed", "the worker ran it (and found no handler)");
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), worker).await.expect("worker stops").unwrap().unwrap();
+        // Outcomes are counted for /metrics.
+        let text = app.get("/metrics").await.text().await.unwrap();
+        assert!(text.contains("souk_jobs_failed_total"), "{text}");
+    }
+
     async fn outbox_events_follow_their_transaction_and_cursors(backend) {
         let (_app, d) = start(backend).await;
         let events = &d.services.events;
