@@ -561,6 +561,7 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
         }
     }
     let shops = crate::demo_shops::load(services, &created).await?;
+    crate::demo_reviews::load(services, &created).await?;
     report.shops = shops.shops;
     report.products = shops.products;
     report.orders = shops.orders;

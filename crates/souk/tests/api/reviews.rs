@@ -560,4 +560,82 @@ backend_tests! {
         let html = app.get(&format!("/products/{pid}?stars=1")).await.text().await.unwrap();
         assert!(html.contains(&format!("id=\"review-{}\"", ids[3])) && !html.contains(&format!("id=\"review-{}\"", ids[0])));
     }
+    async fn pages_lead_from_the_order_to_a_review_and_the_shop_replies(backend) {
+        let app = TestApp::start(backend).await;
+        let (m, pid, vid) = store_with_product(&app, "knits", 50).await;
+        let (buyer, order) = paid_order(&app, "knits", vid, "ada").await;
+        let br = Browser::new(&app);
+        br.log_in("ada", &buyer.password).await;
+        // Not delivered yet: no link, and the write page refuses.
+        let (_, html) = br.page(&format!("/orders/{order}")).await;
+        assert!(!html.contains(&format!("/orders/{order}/reviews")));
+        let (s, _) = br.page(&format!("/products/{pid}/reviews/new")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        deliver(&app, &m.token, order).await;
+
+        let (_, html) = br.page(&format!("/orders/{order}")).await;
+        assert!(html.contains(&format!("/orders/{order}/reviews")), "order page links to reviewing");
+        let (s, html) = br.page(&format!("/orders/{order}/reviews")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("/products/{pid}/reviews/new?line=")), "{html}");
+        let (_, html) = br.page(&format!("/products/{pid}")).await;
+        assert!(html.contains(&format!("/products/{pid}/reviews/new")), "product page offers to write");
+        let (s, html) = br.page(&format!("/products/{pid}/reviews/new")).await;
+        assert_eq!(s, StatusCode::OK);
+        let csrf = crate::support::csrf_from_html(&html).unwrap();
+
+        // Multipart form with a photo; a bad rating shows the form again with the error.
+        let form = |rating: &str| {
+            souk_test_support::reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .text("rating", rating.to_owned())
+                .text("title", "Cosy")
+                .text("body", "Warm all winter.")
+                .part("images", souk_test_support::reqwest::multipart::Part::bytes(jpeg(7, 160, 120))
+                    .file_name("p.jpg").mime_str("image/jpeg").unwrap())
+        };
+        let res = br.client.post(br.url(&format!("/products/{pid}/reviews/new"))).multipart(form("9")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("Cosy"), "form keeps what was typed");
+        let res = br.client.post(br.url(&format!("/products/{pid}/reviews/new"))).multipart(form("4")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, page) = app.get_json(&format!("/api/v1/products/{pid}/reviews"), None).await;
+        let id = page["items"][0]["id"].as_i64().unwrap();
+        assert_eq!(page["items"][0]["photos"].as_array().unwrap().len(), 1);
+        let (_, html) = br.page(&format!("/orders/{order}/reviews")).await;
+        assert!(html.contains(&format!("#review-{id}")), "reviewed lines link to the review");
+
+        // The merchant replies from the shop's review page; a stranger gets 404 there.
+        let mb = Browser::new(&app);
+        mb.log_in("knits_owner", &m.password).await;
+        let (s, html) = mb.page("/s/knits/reviews").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains(&format!("/reviews/{id}/reply")));
+        let res = mb.submit(&format!("/reviews/{id}/reply"), &[("body", "Thank you!"), ("next", "/s/knits/reviews")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let html = app.get(&format!("/products/{pid}")).await.text().await.unwrap();
+        assert!(html.contains("Thank you!"));
+        let (s, _) = br.page("/s/knits/reviews").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // Reporting through the page, then the merchant hides it from the same page.
+        let other = app.user("reporter").await;
+        let rb = Browser::new(&app);
+        rb.log_in("reporter", &other.password).await;
+        let (s, _) = rb.page(&format!("/reviews/{id}/report")).await;
+        assert_eq!(s, StatusCode::OK);
+        let res = rb.submit(&format!("/reviews/{id}/report"), &[("reason", "negative")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = rb.submit(&format!("/reviews/{id}/report"), &[("reason", "spam")]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let (_, html) = mb.page("/s/knits/reviews").await;
+        let marker = format!("/reviews/{id}/reports/");
+        let start = html.find(&marker).expect("decision form");
+        let rid: String = html[start + marker.len()..].chars().take_while(char::is_ascii_digit).collect();
+        let res = mb.submit(&format!("/reviews/{id}/reports/{rid}/decision"),
+            &[("decision", "uphold"), ("reason", "spam"), ("next", "/s/knits/reviews")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, r) = app.get_json(&format!("/api/v1/reviews/{id}"), Some(&buyer.token)).await;
+        assert_eq!(r["status"], "hidden");
+    }
 }
