@@ -101,12 +101,15 @@ pub async fn claim(
     type Row = (i64, String, String, i64, i64);
     let rows: Vec<Row> = match c {
         Conn::Postgres(c) => {
+            // A locking CTE runs exactly once, so the rows it locked are the rows updated (a subquery
+            // under `IN` may be re-evaluated by some plans).
             let sql = format!(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, \
-                     locked_by = $3, updated_at = $1 \
-                 WHERE id IN (SELECT id FROM jobs WHERE {DUE} ORDER BY run_at, id LIMIT $4 \
+                "WITH due AS (SELECT id FROM jobs WHERE {DUE} ORDER BY run_at, id LIMIT $4 \
                      FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, payload, attempts, max_attempts"
+                 UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, \
+                     locked_by = $3, updated_at = $1 \
+                 FROM due WHERE jobs.id = due.id \
+                 RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts"
             );
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(now.as_micros())
