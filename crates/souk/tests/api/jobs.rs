@@ -412,5 +412,12 @@ backend_tests! {
         let (s, html) = browser.page("/admin/jobs").await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("test.page_ok") && html.contains("test.page_missing"));
+        assert!(!html.contains("jobs.admin."), "every string translated: {html}");
+        // Each language has its own strings.
+        for (lang, title) in [("ko", "백그라운드 작업"), ("zh-CN", "后台任务"), ("zh-TW", "背景工作"), ("en", "Background jobs")] {
+            let res = browser.client.get(browser.url("/admin/jobs")).header("accept-language", lang).send().await.unwrap();
+            let html = res.text().await.unwrap();
+            assert!(html.contains(title) && !html.contains("jobs.admin."), "{lang}: {html}");
+        }
     }
 }
