@@ -219,6 +219,26 @@ backend_tests! {
         assert_eq!(count(&html, "imported"), "0");
     }
 
+    async fn a_file_over_the_limit_is_refused_on_the_hub(backend) {
+        let app = TestApp::builder(backend)
+            .config(|c| c.catalog.max_file_mb = 1)
+            .start()
+            .await;
+        let browser = merchant_browser(&app, "bigmerchant", "bigshop").await;
+        let mut big = b"id\ttitle\tdescription\tlink\timage_link\tavailability\tprice\n".to_vec();
+        while big.len() < 1536 * 1024 {
+            big.extend_from_slice(b"X-1\tA title\tA description\thttps://a.example/p\thttps://a.example/i.jpg\tin_stock\t1.00 USD\n");
+        }
+        let res = post_upload(&browser, "bigshop", "big.tsv", big).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("larger than the upload limit"), "{html}");
+        assert!(html.contains("Up to 1 MB."));
+        // The refused upload is listed as a failed run with its code.
+        let (_, hub) = browser.page("/s/bigshop/catalog").await;
+        assert!(hub.contains("run-failed"), "{hub}");
+    }
+
     async fn catalog_pages_are_for_the_shop_staff_only(backend) {
         let app = TestApp::start(backend).await;
         let owner = merchant_browser(&app, "ownerm", "ownshop").await;

@@ -552,6 +552,8 @@ async fn import(
                     )
                     .await;
                 outcome = Some(result.map_err(AppError::from));
+                // Nothing the form sends after the file matters; a refused file is not read to its end.
+                break;
             }
             _ => {}
         }
