@@ -114,7 +114,7 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
                 continue;
             };
             // Every third review carries photos, drawn small so loading stays quick.
-            let uploads = if written % 3 == 0 {
+            let uploads = if written.is_multiple_of(3) {
                 let motif = SHOPS
                     .get(usize::try_from(line.shop_id - 1).unwrap_or(0) % SHOPS.len())
                     .map(|s| s.motif)
