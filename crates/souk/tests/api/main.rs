@@ -29,6 +29,7 @@ mod profiles;
 mod rate_limits;
 mod refunds;
 mod reviews;
+mod search;
 mod sessions;
 mod shop_pages;
 mod shops;

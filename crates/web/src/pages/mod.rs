@@ -16,6 +16,7 @@ mod people;
 mod posts;
 mod products;
 mod reviews;
+mod search;
 mod settings;
 mod shops;
 
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(feed::home))
         .route("/discover", get(feed::discover))
+        .route("/search", get(search::page))
         .route("/tags/{tag}", get(feed::tag))
         .route("/saved", get(feed::saved))
         .route(
