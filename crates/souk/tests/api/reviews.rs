@@ -2,7 +2,8 @@
 //! `already_reviewed`), rating and text bounds, photos, the shop's single reply, reports decided through
 //! moderation with the audit log the operator reads (merchants cannot hide directly, and "negative" is
 //! not a reason), helpful votes once per account, another shop's staff getting 404, exact aggregates under
-//! 40 concurrent reviews, escaping on the product page, and filters, sort and pagination.
+//! 40 concurrent reviews, escaping on the product page, filters, sort and pagination, the no-JS page flow
+//! from an order to a review, and the OpenAPI document.
 
 use crate::checkout::{add_to_cart, checkout, checkout_body, open_db, store_with_product};
 use crate::commerce_support::merchant;
@@ -637,5 +638,31 @@ backend_tests! {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let (_, r) = app.get_json(&format!("/api/v1/reviews/{id}"), Some(&buyer.token)).await;
         assert_eq!(r["status"], "hidden");
+    }
+    async fn reviews_api_is_in_the_openapi_document(backend) {
+        let app = TestApp::start(backend).await;
+        let (s, doc) = app.get_json("/api/openapi.json", None).await;
+        assert_eq!(s, StatusCode::OK);
+        let paths = &doc["paths"];
+        for (path, method) in [
+            ("/api/v1/products/{id}/reviews", "get"),
+            ("/api/v1/products/{id}/reviews", "post"),
+            ("/api/v1/products/{id}/rating", "get"),
+            ("/api/v1/reviews/{id}", "get"),
+            ("/api/v1/reviews/{id}", "patch"),
+            ("/api/v1/reviews/{id}", "delete"),
+            ("/api/v1/reviews/{id}/reply", "post"),
+            ("/api/v1/reviews/{id}/helpful", "post"),
+            ("/api/v1/reviews/{id}/helpful", "delete"),
+            ("/api/v1/reviews/{id}/reports", "post"),
+            ("/api/v1/reviews/{id}/reports/{rid}/decision", "post"),
+            ("/api/v1/admin/review-audit", "get"),
+            ("/api/v1/shops/{handle}/reviews", "get"),
+        ] {
+            assert!(paths[path][method].is_object(), "{method} {path} undocumented");
+        }
+        let content = &paths["/api/v1/products/{id}/reviews"]["post"]["requestBody"]["content"];
+        assert!(content["application/json"].is_object() && content["multipart/form-data"].is_object(), "{content}");
+        assert!(doc["components"]["schemas"]["ProductJson"]["properties"]["rating"].is_object());
     }
 }
