@@ -118,6 +118,13 @@ describe('catalog import in the browser (demo data)', () => {
       assert.equal(await page.locator('progress[data-run-progress]').getAttribute('value'), '100');
       // Finished pages do not refresh themselves or keep a stream open.
       assert.equal(await page.locator('[data-run-events]').count(), 0);
+
+      // Back on the hub, both imports are listed with their counts and links.
+      await page.goto(`${base}/s/${SHOP}/catalog`);
+      assert.ok((await page.locator('table.catalog-runs tbody tr').count()) >= 2);
+      assert.ok((await page.locator('table.catalog-runs').textContent()).includes('live.tsv'));
+      await assertFitsWidth(page);
+      await snap(page, 'catalog-4-hub-imports');
     });
   });
 });
