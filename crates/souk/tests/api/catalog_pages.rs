@@ -219,6 +219,37 @@ backend_tests! {
         assert_eq!(count(&html, "imported"), "0");
     }
 
+    async fn an_unfinished_run_refreshes_itself_and_streams_progress(backend) {
+        // No job worker in this process: the upload stays queued.
+        let app = TestApp::builder(backend)
+            .config(|c| c.jobs.concurrency = 0)
+            .start()
+            .await;
+        let browser = merchant_browser(&app, "waitmerchant", "waitshop").await;
+        let run = upload(&browser, "waitshop", "pinterest_rss.xml", fixture("pinterest_rss.xml")).await;
+        let (s, html) = browser.page(&run).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("<meta http-equiv=\"refresh\" content=\"2\">"), "{html}");
+        assert!(html.contains(&format!("data-run-events=\"{run}/events\"")), "{html}");
+        assert!(html.contains("<progress max=\"100\" value=\"0\""), "{html}");
+        assert!(html.contains("run-queued"));
+        assert!(!html.contains("catalog-summary"), "no summary before the end");
+        // The stream answers at once with the current state and stays open.
+        let mut res = browser.get(&format!("{run}/events")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let chunk = tokio::time::timeout(Duration::from_secs(5), res.chunk())
+            .await
+            .expect("a first event without waiting")
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&chunk);
+        assert!(text.contains("event: progress"), "{text}");
+        assert!(text.contains("\"status\":\"queued\""), "{text}");
+        assert!(text.contains("\"percent\":0"), "{text}");
+        let (_, hub) = browser.page("/s/waitshop/catalog").await;
+        assert!(hub.contains("run-queued"), "{hub}");
+    }
+
     async fn a_file_over_the_limit_is_refused_on_the_hub(backend) {
         let app = TestApp::builder(backend)
             .config(|c| c.catalog.max_file_mb = 1)
