@@ -113,12 +113,13 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
             let Some(&(rating, title, body, fit)) = pool.get(written % pool.len()) else {
                 continue;
             };
+            // Demo shops are opened in list order, so a shop's id picks its entry (and picture motif).
+            let motif = SHOPS
+                .get(usize::try_from(line.shop_id - 1).unwrap_or(0) % SHOPS.len())
+                .map(|s| s.motif)
+                .unwrap_or(Motif::Tea);
             // Every third review carries photos, drawn small so loading stays quick.
             let uploads = if written.is_multiple_of(3) {
-                let motif = SHOPS
-                    .get(usize::try_from(line.shop_id - 1).unwrap_or(0) % SHOPS.len())
-                    .map(|s| s.motif)
-                    .unwrap_or(Motif::Tea);
                 (0..1 + written % 2)
                     .map(|k| Upload {
                         bytes: demo_images::draw(
@@ -144,10 +145,11 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
                         rating,
                         title: title.into(),
                         body: body.into(),
-                        fit_note: if line.variant_title.is_empty() {
-                            String::new()
-                        } else {
+                        // A fit note only makes sense for clothes.
+                        fit_note: if motif == Motif::Knitwear {
                             fit.into()
+                        } else {
+                            String::new()
                         },
                     },
                     uploads,
