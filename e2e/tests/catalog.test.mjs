@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { E2E_DIR, startServer } from '../lib/server.mjs';
-import { launchBrowser, snap, withPhone } from '../lib/browser.mjs';
+import { BACKEND, E2E_DIR, startServer } from '../lib/server.mjs';
+import { ARTIFACTS, launchBrowser, snap, withPhone } from '../lib/browser.mjs';
 
 const DEMO_PASSWORD = 'souk-demo';
 const SHOP = 'seoul-stitch';
@@ -125,6 +125,18 @@ describe('catalog import in the browser (demo data)', () => {
       assert.ok((await page.locator('table.catalog-runs').textContent()).includes('live.tsv'));
       await assertFitsWidth(page);
       await snap(page, 'catalog-4-hub-imports');
+
+      // A data source added through its form is listed with its host, schedule and buttons.
+      await page.fill('#cs-name', 'Spring line');
+      await page.fill('#cs-url', 'https://feeds.example.com/spring.xml');
+      await page.selectOption('#cs-schedule', 'weekly');
+      await andWaitForNewPage(page, () => page.locator('form[action$="/catalog/sources"] button[type="submit"]').click());
+      const source = page.locator('li.catalog-source');
+      assert.equal(await source.count(), 1);
+      assert.ok((await source.textContent()).includes('feeds.example.com'));
+      assert.equal(await source.locator('button').count(), 3, 'fetch now, pause, delete');
+      await assertFitsWidth(page);
+      await page.locator('#sources').screenshot({ path: path.join(ARTIFACTS, `${BACKEND}-catalog-5-sources.png`) });
     });
   });
 });
