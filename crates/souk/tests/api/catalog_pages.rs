@@ -250,6 +250,39 @@ backend_tests! {
         assert!(hub.contains("run-queued"), "{hub}");
     }
 
+    async fn a_long_report_is_paged_by_sequence(backend) {
+        let app = TestApp::start(backend).await;
+        let browser = merchant_browser(&app, "pagemerchant", "pageshop").await;
+        let mut file = String::from("id\ttitle\tdescription\tlink\timage_link\tavailability\tprice\n");
+        for i in 0..60 {
+            file.push_str(&format!(
+                "BAD-{i:02}\tItem {i}\tD.\thttps://a.example/p/{i}\thttps://a.example/i/{i}.jpg\tin_stock\t{i}.00\n"
+            ));
+        }
+        let run = upload(&browser, "pageshop", "sixty.tsv", file.into_bytes()).await;
+        let first = finished_page(&browser, &run).await;
+        assert_eq!(count(&first, "rejected"), "60");
+        let ids = report_item_ids(&first);
+        assert_eq!(ids.len(), 50);
+        assert_eq!(ids[0], "BAD-00");
+        let next = first
+            .split("href=\"")
+            .find(|h| h.contains("after="))
+            .map(|h| h[..h.find('"').unwrap()].replace("&amp;", "&"))
+            .expect("a next-page link");
+        let (_, second) = browser.page(&next).await;
+        let ids = report_item_ids(&second);
+        assert_eq!(ids.len(), 10, "{second}");
+        assert_eq!(ids[0], "BAD-50");
+        let pager = second.split("class=\"catalog-pager\"").nth(1).unwrap();
+        let pager = &pager[..pager.find("</nav>").unwrap()];
+        assert!(!pager.contains("after="), "no page after the last: {pager}");
+        assert!(pager.contains(&format!("href=\"{run}#report\"")), "a link back to the first page: {pager}");
+        // The CSV holds all sixty, whatever page the table shows.
+        let csv = browser.get(&format!("{run}/errors.csv")).await.text().await.unwrap();
+        assert_eq!(csv.trim_end().split("\r\n").count(), 61);
+    }
+
     async fn a_file_over_the_limit_is_refused_on_the_hub(backend) {
         let app = TestApp::builder(backend)
             .config(|c| c.catalog.max_file_mb = 1)
