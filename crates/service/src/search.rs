@@ -10,9 +10,15 @@
 //! index still holds for a moment is never shown. `POST /api/v1/admin/search/sync` runs a sync with a
 //! sweep at once (operators, and tests that need read-your-writes); `souk search reindex` rebuilds.
 //!
+//! The outbox (`crate::events`) is read too: any event whose payload names a `product_id`, `post_id`,
+//! `user_id` or `hashtag_id` has that row re-read on the next run, and `souk serve` wakes the indexer as
+//! soon as events are published, so changes that announce themselves are searchable at once. Nothing
+//! depends on every change being announced: the `updated_at` scan and the sweep remain the safety net.
+//!
 //! Every write to the index goes through one lock, so a sync and a rebuild never interleave.
 
 use crate::catalog::{self, ProductView};
+use crate::events::Events;
 use crate::social::{PostView, SocialService};
 use crate::{ServiceError, ServiceResult, Viewer};
 use souk_domain::Timestamp;
@@ -43,6 +49,10 @@ const SWEEP_EVERY: u64 = 10;
 const MAX_LIMIT: i64 = 50;
 const DEFAULT_LIMIT: i64 = 24;
 const MAX_QUERY_CHARS: usize = 200;
+/// The indexer's name as an outbox subscriber.
+const SUBSCRIBER: &str = "search";
+/// Outbox events read per run.
+const EVENTS_PER_RUN: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct SearchConfig {
@@ -179,6 +189,8 @@ pub struct SearchService {
     db: Db,
     index: Arc<dyn SearchIndex>,
     social: SocialService,
+    /// The outbox, read with this service's own cursor.
+    events: Events,
     /// Serialises index writers (sync, rebuild).
     writing: Arc<tokio::sync::Mutex<()>>,
     runs: Arc<AtomicU64>,
@@ -221,6 +233,7 @@ impl SearchService {
         interval: Duration,
     ) -> Self {
         Self {
+            events: Events::new(db.clone()),
             db,
             index,
             social,
@@ -280,7 +293,7 @@ impl SearchService {
         let started = Timestamp::now().as_micros();
         let after = since - OVERLAP_MICROS;
         let mut report = SyncReport::default();
-        let changed = {
+        let mut changed = {
             let mut h = self.db.read().await?;
             [
                 (
@@ -298,7 +311,18 @@ impl SearchService {
                 ),
             ]
         };
-        for (kind, ids) in changed {
+        let events = self.events.poll(SUBSCRIBER, EVENTS_PER_RUN).await?;
+        let last_event = events.last().map(|e| e.id);
+        for e in &events {
+            for (kind, ids) in changed.iter_mut() {
+                if let Some(id) = event_id(&e.payload, *kind) {
+                    ids.push(id);
+                }
+            }
+        }
+        for (kind, mut ids) in changed {
+            ids.sort_unstable();
+            ids.dedup();
             self.refresh(kind, &ids, &mut report).await?;
         }
         if sweep {
@@ -324,6 +348,10 @@ impl SearchService {
         if report.indexed > 0 || report.removed > 0 {
             let cp = serde_json::json!({ "since": started }).to_string();
             self.blocking(move |i| i.commit(Some(&cp))).await?;
+        }
+        // Acknowledged only once what they named is committed: delivery stays at least once.
+        if let Some(last) = last_event {
+            self.events.ack(SUBSCRIBER, last).await?;
         }
         Ok(report)
     }
@@ -436,13 +464,17 @@ impl SearchService {
         Ok(report)
     }
 
-    /// Runs [`SearchService::sync`] every interval until the task is dropped; failures are logged and
-    /// retried on the next tick.
-    pub async fn run_indexer(self) {
+    /// Runs [`SearchService::sync`] every interval, and as soon as `wake` (the process's shared outbox)
+    /// says events were published, until the task is dropped; failures are logged and retried on the
+    /// next run.
+    pub async fn run_indexer(self, wake: Events) {
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = wake.notified() => {}
+            }
             match self.sync(false).await {
                 Ok(r) if r.indexed > 0 || r.removed > 0 => {
                     tracing::debug!(
@@ -660,6 +692,17 @@ impl SearchService {
     }
 }
 
+/// The row of `kind` an outbox event names, if any (`{"product_id": 7}` and the like).
+fn event_id(payload: &serde_json::Value, kind: Kind) -> Option<i64> {
+    let key = match kind {
+        Kind::Product => "product_id",
+        Kind::Post => "post_id",
+        Kind::Account => "user_id",
+        Kind::Hashtag => "hashtag_id",
+    };
+    payload.get(key).and_then(serde_json::Value::as_i64)
+}
+
 fn require_admin(viewer: &Viewer) -> ServiceResult<()> {
     if viewer.role == Role::Admin {
         Ok(())
@@ -762,6 +805,14 @@ mod tests {
         let (missing, extra) = diff_sorted(&[1, 2, 4, 7], &[2, 3, 4, 8, 9]);
         assert_eq!(missing, vec![1, 7]);
         assert_eq!(extra, vec![3, 8, 9]);
+    }
+
+    #[test]
+    fn reads_ids_from_event_payloads() {
+        let p = serde_json::json!({"product_id": 7, "user_id": 2});
+        assert_eq!(event_id(&p, Kind::Product), Some(7));
+        assert_eq!(event_id(&p, Kind::Account), Some(2));
+        assert_eq!(event_id(&p, Kind::Post), None);
     }
 
     #[test]

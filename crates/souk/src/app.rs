@@ -143,7 +143,12 @@ impl App {
             jobs.work(jobs_stopped, Duration::from_secs(10)).await;
         });
         // The search indexer follows the database; how it finds changes is in souk_service::search.
-        let indexer = tokio::spawn(self.services.search.clone().run_indexer());
+        let indexer = tokio::spawn(
+            self.services
+                .search
+                .clone()
+                .run_indexer(self.services.events.clone()),
+        );
         let result = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
