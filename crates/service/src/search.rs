@@ -64,11 +64,13 @@ pub struct SearchConfig {
     pub sync_interval_ms: u64,
 }
 
+/// In memory by default, so a `ServiceConfig::default()` (unit tests) never writes a folder into the
+/// working directory; `souk` always configures `<data_dir>/search` (see `[search] dir`).
 impl Default for SearchConfig {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("souk-data/search"),
-            in_memory: false,
+            in_memory: true,
             sync_interval_ms: 2_000,
         }
     }
