@@ -508,7 +508,7 @@ impl SearchService {
             filters = self.filters(query).await?;
         }
         let shop_filter_set = query.shop.as_deref().is_some_and(|s| !s.trim().is_empty());
-        if shop_filter_set && filters.shop_id.is_none() {
+        if kind == SearchKind::Products && shop_filter_set && filters.shop_id.is_none() {
             // An unknown shop matches nothing rather than being ignored.
             return Ok(SearchPage {
                 kind,
