@@ -3,7 +3,7 @@
 # `souk catalog import` on SQLite and on PostgreSQL, and prints rows/s beside SQLite's own `.import` and
 # PostgreSQL's `COPY` of the same file in the same run (plain loads with no validation: the ceiling).
 # Then records peak RSS of a 1,000,000-row import on SQLite.
-#   bash bench/catalog_import.sh [ROWS=100000] [BIG_ROWS=1000000]
+#   bash bench/catalog_import.sh [ROWS=100000] [BIG_ROWS=1000000]     (SOUK_BIN=path to skip the build)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROWS=${1:-100000}
@@ -12,8 +12,11 @@ PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 for tool in sqlite3 psql python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install -y sqlite3 postgresql-client time)" >&2; exit 1; }
 done
-cargo build --release -q -p souk
-BIN=$PWD/target/release/souk
+# SOUK_BIN=path skips the build (e.g. to measure a binary built earlier while the tree keeps changing).
+if [ -z "${SOUK_BIN:-}" ]; then
+  cargo build --release -q -p souk
+fi
+BIN=${SOUK_BIN:-$PWD/target/release/souk}
 WORK=$(mktemp -d)
 SCHEMA=bench_catalog_$$
 cleanup() {

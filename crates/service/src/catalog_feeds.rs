@@ -711,6 +711,7 @@ impl CatalogFeedService {
         }
         let mut errors: Vec<RowError> = Vec::new();
         let mut warnings: Vec<RowError> = Vec::new();
+        let mut pending = Pending::default();
         let mut inserted_products = false;
         for row in rows {
             state.counts.processed += 1;
@@ -731,6 +732,7 @@ impl CatalogFeedService {
                 images: &mut images,
                 seen_groups: &mut state.seen_groups,
                 warnings: &mut warnings,
+                pending: &mut pending,
             };
             match w.write(row.line, &item).await? {
                 Ok((outcome, created)) => {
@@ -747,6 +749,7 @@ impl CatalogFeedService {
                 }
             }
         }
+        pending.flush(tx.conn(), &images, now).await?;
         if inserted_products {
             shop_store::recount_products(tx.conn(), shop.id).await?;
         }
@@ -1599,6 +1602,82 @@ struct RowWriter<'a, 'c> {
     seen_groups: &'a mut HashSet<String>,
     /// Notes about rows that were imported anyway.
     warnings: &'a mut Vec<RowError>,
+    /// New rows, written together once the batch is planned.
+    pending: &'a mut Pending,
+}
+
+/// What a batch adds: new products (with temporary negative ids until inserted), new variants, and photo
+/// jobs. Writing them in multi-row statements instead of one round trip per row is what makes an import
+/// into PostgreSQL fast.
+#[derive(Default)]
+struct Pending {
+    next_temp_id: i64,
+    products: Vec<ProductRecord>,
+    variants: Vec<VariantRecord>,
+    jobs: Vec<(i64, String)>,
+}
+
+impl Pending {
+    async fn flush(
+        &mut self,
+        mut c: Conn<'_>,
+        images: &HashMap<i64, Vec<String>>,
+        now: Timestamp,
+    ) -> ServiceResult<()> {
+        let mut real: HashMap<i64, i64> = HashMap::new();
+        if !self.products.is_empty() {
+            let rows: Vec<(ProductRecord, String)> = self
+                .products
+                .iter()
+                .map(|p| {
+                    let urls = images.get(&p.id).cloned().unwrap_or_default();
+                    let json = serde_json::to_string(&urls).unwrap_or_else(|_| "[]".into());
+                    (p.clone(), json)
+                })
+                .collect();
+            let temp_by_key: HashMap<String, i64> = self
+                .products
+                .iter()
+                .map(|p| (p.item_id.as_deref().unwrap_or("").to_lowercase(), p.id))
+                .collect();
+            for (id, key) in store::insert_products(reborrow(&mut c), &rows).await? {
+                if let Some(temp) = temp_by_key.get(&key) {
+                    real.insert(*temp, id);
+                }
+            }
+        }
+        let resolve = |id: i64| {
+            if id < 0 {
+                real.get(&id).copied()
+            } else {
+                Some(id)
+            }
+        };
+        let mut variants = std::mem::take(&mut self.variants);
+        for v in &mut variants {
+            v.product_id = resolve(v.product_id)
+                .ok_or_else(|| ServiceError::Internal("imported product id missing".into()))?;
+        }
+        store::insert_variants(reborrow(&mut c), &variants, now).await?;
+        let jobs: Vec<(String, String)> = std::mem::take(&mut self.jobs)
+            .into_iter()
+            .filter_map(|(pid, url)| {
+                let pid = resolve(pid)?;
+                let payload = serde_json::json!({ "product_id": pid, "url": url }).to_string();
+                Some((format!("{pid}:{url}"), payload))
+            })
+            .collect();
+        souk_store::jobs::enqueue_many(c, JOB_IMAGE, &jobs, now).await?;
+        self.products.clear();
+        Ok(())
+    }
+}
+
+fn reborrow<'a>(c: &'a mut Conn<'_>) -> Conn<'a> {
+    match c {
+        Conn::Sqlite(c) => Conn::Sqlite(c),
+        Conn::Postgres(c) => Conn::Postgres(c),
+    }
 }
 
 impl RowWriter<'_, '_> {
@@ -1695,7 +1774,9 @@ impl RowWriter<'_, '_> {
                 };
                 apply_product_fields(&mut p, item);
                 p.options = options_json(&axes_for(&[], item));
-                p.id = products::insert(self.conn(), &p).await?;
+                self.pending.next_temp_id -= 1;
+                p.id = self.pending.next_temp_id;
+                self.pending.products.push(p.clone());
                 created = true;
                 self.by_key.insert(key.clone(), p.clone());
                 p
@@ -1709,7 +1790,19 @@ impl RowWriter<'_, '_> {
             desired.options = options_json(&axes_for(&options_of(&product), item));
             if !same_product(&desired, &product) {
                 desired.updated_at = self.now;
-                products::update(self.conn(), &desired).await?;
+                if desired.id < 0 {
+                    // Created earlier in this batch: change the row still to be inserted.
+                    if let Some(slot) = self
+                        .pending
+                        .products
+                        .iter_mut()
+                        .find(|p| p.id == desired.id)
+                    {
+                        *slot = desired.clone();
+                    }
+                } else {
+                    products::update(self.conn(), &desired).await?;
+                }
                 changed = true;
                 self.by_key.insert(key.clone(), desired.clone());
                 product = desired;
@@ -1765,6 +1858,18 @@ impl RowWriter<'_, '_> {
                     } else {
                         Outcome::Unchanged
                     }
+                } else if existing.id == 0 {
+                    // Added earlier in this batch (the file repeats an id): the last row wins.
+                    if let Some(slot) = self
+                        .pending
+                        .variants
+                        .iter_mut()
+                        .find(|v| v.sku.to_lowercase() == sku_key)
+                    {
+                        *slot = desired.clone();
+                    }
+                    self.by_sku.insert(sku_key, desired);
+                    Outcome::Updated
                 } else {
                     let v = VariantRecord {
                         id: existing.id,
@@ -1779,9 +1884,8 @@ impl RowWriter<'_, '_> {
                 }
             }
             None => {
-                let mut v = desired;
-                v.id = products::insert_variant(self.conn(), &v, now).await?;
-                self.by_sku.insert(sku_key, v);
+                self.pending.variants.push(desired.clone());
+                self.by_sku.insert(sku_key, desired);
                 Outcome::Imported
             }
         };
@@ -1798,14 +1902,12 @@ impl RowWriter<'_, '_> {
         let outcome = if added.is_empty() {
             outcome
         } else {
-            let json = serde_json::to_string(&*known).unwrap_or_else(|_| "[]".into());
-            store::set_feed_images(self.conn(), product.id, &json).await?;
-            for url in &added {
-                let payload =
-                    serde_json::json!({ "product_id": product.id, "url": url }).to_string();
-                let dedupe = format!("{}:{url}", product.id);
-                souk_store::jobs::enqueue(self.conn(), JOB_IMAGE, Some(&dedupe), &payload, now)
-                    .await?;
+            if product.id > 0 {
+                let json = serde_json::to_string(&*known).unwrap_or_else(|_| "[]".into());
+                store::set_feed_images(self.conn(), product.id, &json).await?;
+            }
+            for url in added {
+                self.pending.jobs.push((product.id, url));
             }
             if outcome == Outcome::Unchanged {
                 Outcome::Updated

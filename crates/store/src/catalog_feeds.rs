@@ -343,6 +343,96 @@ pub async fn set_feed_images(c: Conn<'_>, product_id: i64, json: &str) -> StoreR
     Ok(())
 }
 
+/// Inserts new products with their feed photo URLs in multi-row statements; returns each new id with its
+/// item key (imports give every product an item id).
+pub async fn insert_products(
+    c: Conn<'_>,
+    rows: &[(ProductRecord, String)],
+) -> StoreResult<Vec<(i64, String)>> {
+    const COLS: usize = 28;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut c = c;
+    for chunk in rows.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * COLS;
+                let list = (1..=COLS)
+                    .map(|k| format!("${}", b + k))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("({list})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
+             product_type, google_category, gender, age_group, tags, custom_label_0, custom_label_1, \
+             custom_label_2, custom_label_3, custom_label_4, currency, price_minor, compare_at_minor, status, \
+             checkout_mode, external_url, weight_grams, options, created_at, updated_at, feed_images) \
+             VALUES {values} RETURNING id, item_key"
+        );
+        let got: Vec<(i64, Option<String>)> = on_conn!(&mut c, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for (p, images) in chunk {
+                q = q.bind(p.shop_id).bind(&p.item_id).bind(p.item_id.as_ref().map(|s| s.to_lowercase()))
+                    .bind(&p.title).bind(&p.description).bind(&p.brand).bind(&p.condition)
+                    .bind(&p.product_type).bind(&p.google_category).bind(&p.gender).bind(&p.age_group)
+                    .bind(&p.tags).bind(&p.custom_labels[0]).bind(&p.custom_labels[1])
+                    .bind(&p.custom_labels[2]).bind(&p.custom_labels[3]).bind(&p.custom_labels[4])
+                    .bind(&p.currency).bind(p.price_minor).bind(p.compare_at_minor).bind(&p.status)
+                    .bind(&p.checkout_mode).bind(&p.external_url).bind(p.weight_grams).bind(&p.options)
+                    .bind(p.created_at.as_micros()).bind(p.updated_at.as_micros()).bind(images);
+            }
+            q.fetch_all(&mut **c).await
+        })?;
+        out.extend(
+            got.into_iter()
+                .map(|(id, key)| (id, key.unwrap_or_default())),
+        );
+    }
+    Ok(out)
+}
+
+/// Inserts new variants in multi-row statements.
+pub async fn insert_variants(
+    c: Conn<'_>,
+    rows: &[products::VariantRecord],
+    now: Timestamp,
+) -> StoreResult<()> {
+    const COLS: usize = 18;
+    let mut c = c;
+    for chunk in rows.chunks(300) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * COLS;
+                let list = (1..=COLS)
+                    .map(|k| format!("${}", b + k))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("({list})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, price_minor, \
+             compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \
+             created_at, updated_at) VALUES {values}"
+        );
+        on_conn!(&mut c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for v in chunk {
+                q = q.bind(v.product_id).bind(v.shop_id).bind(&v.sku).bind(v.sku.to_lowercase())
+                    .bind(&v.options[0]).bind(&v.options[1]).bind(&v.options[2]).bind(v.price_minor)
+                    .bind(v.compare_at_minor).bind(v.track_inventory).bind(v.stock).bind(&v.availability)
+                    .bind(v.weight_grams).bind(v.position).bind(&v.gtin).bind(&v.mpn).bind(now.as_micros())
+                    .bind(now.as_micros());
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// A shop's products in id order after `after_id`, with their variants and images: the export's cursor.
 pub async fn export_page(
     c: Conn<'_>,

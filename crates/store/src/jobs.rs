@@ -66,6 +66,37 @@ pub async fn enqueue_job(c: Conn<'_>, job: &NewJob<'_>) -> StoreResult<Option<i6
     Ok(id)
 }
 
+/// Enqueues many jobs of one kind in a few statements (bulk imports queue one per new photo); rows whose
+/// kind and key are already queued or running are skipped as in [`enqueue`].
+pub async fn enqueue_many(
+    c: Conn<'_>,
+    kind: &str,
+    jobs: &[(String, String)],
+    run_at: Timestamp,
+) -> StoreResult<()> {
+    let now = Timestamp::now().as_micros();
+    let mut c = c;
+    for chunk in jobs.chunks(500) {
+        let values = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${}, $2, $3, $4, $4)", 5 + 2 * i, 6 + 2 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO jobs (kind, dedupe_key, payload, max_attempts, run_at, created_at, updated_at) \
+             VALUES {values} ON CONFLICT DO NOTHING"
+        );
+        on_conn!(&mut c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind).bind(DEFAULT_MAX_ATTEMPTS)
+                .bind(run_at.as_micros()).bind(now);
+            for (key, payload) in chunk {
+                q = q.bind(key).bind(payload);
+            }
+            q.execute(&mut **c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// A job a worker has just claimed. `attempts` already counts this attempt.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {

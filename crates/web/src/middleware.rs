@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,13 +33,33 @@ pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// Catalog uploads stream a whole file (up to `[catalog] max_file_mb`) before they answer, and an API import
+/// with `wait=true` imports it too; they get this much time instead of the normal request timeout.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+fn is_upload_path(path: &str) -> bool {
+    path.ends_with("/catalog/import") || path.ends_with("/catalog/imports")
+}
+
 /// Wraps the router in the outer layers; the last one added runs first.
 pub fn outer_layers(router: axum::Router, config: &WebConfig) -> axum::Router {
+    let normal = config.request_timeout;
     router
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
+        .layer(axum::middleware::from_fn(
+            move |req: Request<Body>, next: Next| {
+                let limit = if is_upload_path(req.uri().path()) {
+                    UPLOAD_TIMEOUT.max(normal)
+                } else {
+                    normal
+                };
+                async move {
+                    match tokio::time::timeout(limit, next.run(req)).await {
+                        Ok(res) => res,
+                        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+                    }
+                }
+            },
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))

@@ -122,8 +122,10 @@ backend_tests! {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        app.make_admin("photos").await;
+        let (_, jobs) = app.get_json("/api/v1/admin/jobs?limit=50", Some(&m.token)).await;
         for p in &attached {
-            assert_eq!(p["images"].as_array().unwrap().len(), 1, "{p}");
+            assert_eq!(p["images"].as_array().unwrap().len(), 1, "{p} {jobs}");
         }
         // Importing again queues no new photo and attaches nothing twice.
         let run = import(&app, &m.token, "photos", feed.into_bytes()).await;
