@@ -17,7 +17,6 @@ pub(crate) mod posts;
 mod products;
 mod refunds;
 mod search;
-mod search;
 pub(crate) mod reviews;
 mod sessions;
 mod shops;
@@ -65,7 +64,6 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "ledger", description = "The double-entry ledger"),
         (name = "ops", description = "Health and readiness"),
         (name = "search", description = "Search over products, posts, users and hashtags, and autocomplete"),
-        (name = "search", description = "Search over products, posts, users and hashtags, and autocomplete"),
         (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
@@ -112,7 +110,6 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(merchant::routes())
         .merge(jobs::routes())
         .merge(ops::documented_routes())
-        .merge(search::routes())
         .merge(search::routes())
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
