@@ -122,6 +122,24 @@ impl Schedule {
     }
 }
 
+/// Which report lines to read: optionally one error code and/or field, after a sequence number.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorFilter<'a> {
+    pub code: Option<&'a str>,
+    pub field: Option<&'a str>,
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// An uploaded catalog file's description. `wait` imports it before answering instead of queueing a job.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadFile<'a> {
+    pub origin: Origin,
+    pub file_name: &'a str,
+    pub format: Option<FeedFormat>,
+    pub wait: bool,
+}
+
 /// A run as pages and the API show it.
 #[derive(Debug, Clone)]
 pub struct RunView {
@@ -431,11 +449,8 @@ impl CatalogFeedService {
         &self,
         viewer: &Viewer,
         handle: &str,
-        origin: Origin,
-        file_name: &str,
-        format: Option<FeedFormat>,
+        file: &UploadFile<'_>,
         body: S,
-        wait: bool,
     ) -> ServiceResult<RunView>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
@@ -445,9 +460,9 @@ impl CatalogFeedService {
         let run_id = self
             .create_run(
                 shop.id,
-                origin,
-                file_name,
-                format,
+                file.origin,
+                file.file_name,
+                file.format,
                 Some(viewer.user_id),
                 None,
             )
@@ -473,7 +488,7 @@ impl CatalogFeedService {
                 return Err(e);
             }
         }
-        if wait {
+        if file.wait {
             let out = self.process_run(run_id, &path, None).await;
             let _ = tokio::fs::remove_file(&path).await;
             out?;
@@ -829,14 +844,19 @@ impl CatalogFeedService {
         viewer: &Viewer,
         handle: &str,
         run_id: i64,
-        code: Option<&str>,
-        field: Option<&str>,
-        after: i64,
-        limit: i64,
+        filter: &ErrorFilter<'_>,
     ) -> ServiceResult<Vec<ErrorRecord>> {
         self.run(viewer, handle, run_id).await?;
         let mut h = self.db.read().await?;
-        Ok(store::errors_of(h.conn(), run_id, code, field, after, limit.clamp(1, 10_000)).await?)
+        Ok(store::errors_of(
+            h.conn(),
+            run_id,
+            filter.code,
+            filter.field,
+            filter.after,
+            filter.limit.clamp(1, 10_000),
+        )
+        .await?)
     }
 
     /// How many report lines each code and each field has.

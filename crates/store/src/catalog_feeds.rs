@@ -235,7 +235,8 @@ pub async fn errors_of(
     const SQL: &str = "SELECT seq, line, item_id, field, code, message, severity FROM feed_run_errors \
         WHERE run_id = $1 AND seq > $2 AND ($3 = '' OR code = $3) AND ($4 = '' OR field = $4) \
         ORDER BY seq LIMIT $5";
-    let rows: Vec<(i64, i64, Option<String>, String, String, String, String)> = on_conn!(c, c => sqlx::query_as(SQL)
+    type Row = (i64, i64, Option<String>, String, String, String, String);
+    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(SQL)
         .bind(run_id).bind(after_seq).bind(code.unwrap_or("")).bind(field.unwrap_or("")).bind(limit)
         .fetch_all(&mut *c).await)?;
     Ok(rows

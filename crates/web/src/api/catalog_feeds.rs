@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use souk_domain::feed::{FeedFormat, FeedWriter, Platform};
 use souk_service::catalog_feeds::{
-    CatalogFeedService, ExportProblem, Origin as RunOrigin, RunView,
+    CatalogFeedService, ErrorFilter, ExportProblem, Origin as RunOrigin, RunView, UploadFile,
 };
 use souk_store::catalog_feeds::{ErrorRecord, SourceRecord};
 use souk_store::shops::ShopRecord;
@@ -134,11 +134,13 @@ async fn import(
         .upload(
             &v,
             &handle,
-            RunOrigin::Api,
-            &name,
-            format,
+            &UploadFile {
+                origin: RunOrigin::Api,
+                file_name: &name,
+                format,
+                wait: q.wait,
+            },
             body.into_data_stream(),
-            q.wait,
         )
         .await?;
     let status = if q.wait {
@@ -276,10 +278,12 @@ async fn run_errors(
             &v,
             &handle,
             id,
-            q.code.as_deref().filter(|c| !c.is_empty()),
-            q.field.as_deref().filter(|c| !c.is_empty()),
-            after,
-            limit + 1,
+            &ErrorFilter {
+                code: q.code.as_deref().filter(|c| !c.is_empty()),
+                field: q.field.as_deref().filter(|c| !c.is_empty()),
+                after,
+                limit: limit + 1,
+            },
         )
         .await?;
     let more = rows.len() as i64 > limit;

@@ -544,11 +544,13 @@ async fn import(
                     .upload(
                         &viewer,
                         &handle,
-                        RunOrigin::Upload,
-                        &file_name,
-                        format,
+                        &souk_service::catalog_feeds::UploadFile {
+                            origin: RunOrigin::Upload,
+                            file_name: &file_name,
+                            format,
+                            wait: false,
+                        },
                         Box::pin(field),
-                        false,
                     )
                     .await;
                 outcome = Some(result.map_err(AppError::from));
@@ -701,10 +703,12 @@ async fn run_page(
                 &viewer,
                 &handle,
                 id,
-                code,
-                field,
-                q.after.unwrap_or(0).max(0),
-                REPORT_PAGE + 1,
+                &souk_service::catalog_feeds::ErrorFilter {
+                    code,
+                    field,
+                    after: q.after.unwrap_or(0).max(0),
+                    limit: REPORT_PAGE + 1,
+                },
             )
             .await?;
         let more = rows.len() > usize::try_from(REPORT_PAGE).unwrap_or(50);
@@ -974,10 +978,12 @@ async fn errors_csv(
                 &s.viewer,
                 &s.handle,
                 s.id,
-                s.code.as_deref(),
-                s.field.as_deref(),
-                s.after,
-                CSV_PAGE,
+                &souk_service::catalog_feeds::ErrorFilter {
+                    code: s.code.as_deref(),
+                    field: s.field.as_deref(),
+                    after: s.after,
+                    limit: CSV_PAGE,
+                },
             )
             .await;
         let rows = match page {
