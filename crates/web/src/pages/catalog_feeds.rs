@@ -606,6 +606,8 @@ pub struct ReportRow {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// A note on a row that was imported anyway, not a rejection.
+    pub warning: bool,
 }
 
 #[derive(Template)]
@@ -785,6 +787,7 @@ async fn run_page(
                 field: e.field.clone(),
                 code: e.code.clone(),
                 message: e.message.clone(),
+                warning: e.severity == "warning",
             })
             .collect(),
         next_href: next_after.map(|a| report_href(&base, code, field, Some(a))),
