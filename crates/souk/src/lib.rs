@@ -7,7 +7,6 @@ mod cli_catalog;
 pub mod config;
 pub mod demo;
 mod demo_reviews;
-mod demo_reviews;
 mod demo_shops;
 pub mod telemetry;
 

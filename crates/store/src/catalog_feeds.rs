@@ -191,23 +191,7 @@ pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> Sto
     // Several rows per statement: a file with many bad rows should not cost one round trip per problem.
     let mut c = c;
     for chunk in errors.chunks(100) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = i * 8;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = row_placeholders(chunk.len(), 8);
         let sql = format!(
             "INSERT INTO feed_run_errors (run_id, seq, line, item_id, field, code, message, severity) VALUES {values}"
         );
@@ -221,6 +205,20 @@ pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> Sto
         })?;
     }
     Ok(())
+}
+
+/// `($1, …, $cols), ($cols+1, …), …` for a multi-row INSERT of `rows` rows.
+fn row_placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|i| {
+            let list = (1..=cols)
+                .map(|k| format!("${}", i * cols + k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({list})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A run's report lines in file order, optionally only one error code and/or field.
@@ -354,17 +352,7 @@ pub async fn insert_products(
     let mut out = Vec::with_capacity(rows.len());
     let mut c = c;
     for chunk in rows.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = i * COLS;
-                let list = (1..=COLS)
-                    .map(|k| format!("${}", b + k))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("({list})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = row_placeholders(chunk.len(), COLS);
         let sql = format!(
             "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
              product_type, google_category, gender, age_group, tags, custom_label_0, custom_label_1, \
@@ -403,17 +391,7 @@ pub async fn insert_variants(
     const COLS: usize = 18;
     let mut c = c;
     for chunk in rows.chunks(300) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = i * COLS;
-                let list = (1..=COLS)
-                    .map(|k| format!("${}", b + k))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("({list})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = row_placeholders(chunk.len(), COLS);
         let sql = format!(
             "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, price_minor, \
              compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \

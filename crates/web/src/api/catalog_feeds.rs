@@ -151,6 +151,16 @@ async fn import(
     Ok((status, Json(RunJson::from(&run))).into_response())
 }
 
+/// Cursors here are plain ids (of the last run or report line seen).
+fn id_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| AppError::bad_request("invalid_cursor", "cursor is not valid."))
+        })
+        .transpose()
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct RunsQuery {
     /// Runs with ids below this one (the previous page's `next_cursor`).
@@ -175,13 +185,7 @@ async fn list_runs(
     Query(q): Query<RunsQuery>,
 ) -> ApiResult<Json<RunPage>> {
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    let before = match q.cursor.as_deref() {
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| AppError::bad_request("invalid_cursor", "cursor is not valid."))?,
-        ),
-        None => None,
-    };
+    let before = id_cursor(q.cursor.as_deref())?;
     let runs = s
         .services
         .catalog_feeds
@@ -265,12 +269,7 @@ async fn run_errors(
     Query(q): Query<ErrorsQuery>,
 ) -> ApiResult<Json<RowProblemPage>> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let after = match q.cursor.as_deref() {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| AppError::bad_request("invalid_cursor", "cursor is not valid."))?,
-        None => 0,
-    };
+    let after = id_cursor(q.cursor.as_deref())?.unwrap_or(0);
     let rows = s
         .services
         .catalog_feeds
@@ -476,29 +475,36 @@ pub struct ExportSettingsJson {
     pub links: Vec<ExportLinkJson>,
 }
 
-/// Absolute export URLs for every platform and format it accepts, with the token when the feed is
-/// protected.
-pub fn export_links(origin: &str, handle: &str, token: Option<&str>) -> Vec<ExportLinkJson> {
+/// The absolute URL of one export feed, with the token when the shop protects its feeds.
+pub(crate) fn export_url(
+    origin: &str,
+    handle: &str,
+    platform: Platform,
+    format: FeedFormat,
+    token: Option<&str>,
+) -> String {
+    let mut url = format!(
+        "{origin}/shops/{}/feeds/{}.{}",
+        crate::pages::path_segment(handle),
+        platform.as_str(),
+        format.as_str()
+    );
+    if let Some(t) = token {
+        url.push_str("?token=");
+        url.push_str(&crate::pages::query_value(t));
+    }
+    url
+}
+
+/// Export URLs for every platform and each format it accepts.
+fn export_links(origin: &str, handle: &str, token: Option<&str>) -> Vec<ExportLinkJson> {
     let mut out = Vec::new();
     for p in Platform::ALL {
-        for f in FeedFormat::ALL {
-            if !p.supports(*f) {
-                continue;
-            }
-            let mut url = format!(
-                "{origin}/shops/{}/feeds/{}.{}",
-                crate::pages::path_segment(handle),
-                p.as_str(),
-                f.as_str()
-            );
-            if let Some(t) = token {
-                url.push_str("?token=");
-                url.push_str(&crate::pages::query_value(t));
-            }
+        for f in FeedFormat::ALL.iter().filter(|f| p.supports(**f)) {
             out.push(ExportLinkJson {
                 platform: p.as_str().to_owned(),
                 format: f.as_str().to_owned(),
-                url,
+                url: export_url(origin, handle, *p, *f, token),
             });
         }
     }

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
-mod catalog_feeds;
+pub(crate) mod catalog_feeds;
 pub(crate) mod cart;
 pub(crate) mod checkout;
 mod feeds;

@@ -325,21 +325,9 @@ fn export_groups(origin: &str, handle: &str, token: Option<&str>) -> Vec<ExportG
             links: FeedFormat::ALL
                 .iter()
                 .filter(|f| p.supports(**f))
-                .map(|f| {
-                    let mut url = format!(
-                        "{origin}/shops/{}/feeds/{}.{}",
-                        path_segment(handle),
-                        p.as_str(),
-                        f.as_str()
-                    );
-                    if let Some(t) = token {
-                        url.push_str("?token=");
-                        url.push_str(&query_value(t));
-                    }
-                    ExportLink {
-                        format: f.as_str(),
-                        url,
-                    }
+                .map(|f| ExportLink {
+                    format: f.as_str(),
+                    url: crate::api::catalog_feeds::export_url(origin, handle, *p, *f, token),
                 })
                 .collect(),
         })
