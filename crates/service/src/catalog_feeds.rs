@@ -180,6 +180,9 @@ pub struct ExportProblem {
     pub issue: ExportIssue,
 }
 
+/// Called after each written batch with the running totals and the file's row count (the CLI's bar).
+pub type Progress = dyn Fn(&Counts, i64) + Send + Sync;
+
 /// One page of an export.
 #[derive(Debug, Clone)]
 pub struct ExportPage {
@@ -567,7 +570,7 @@ impl CatalogFeedService {
         &self,
         run_id: i64,
         path: &Path,
-        progress: Option<&(dyn Fn(&Counts, i64) + Send + Sync)>,
+        progress: Option<&Progress>,
     ) -> ServiceResult<RunRecord> {
         let run = {
             let mut h = self.db.read().await?;
@@ -654,7 +657,7 @@ impl CatalogFeedService {
         path: &Path,
         format: FeedFormat,
         total: i64,
-        progress: Option<&(dyn Fn(&Counts, i64) + Send + Sync)>,
+        progress: Option<&Progress>,
     ) -> Result<(), ImportFailure> {
         let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Batch>(4);
         let path = path.to_owned();

@@ -391,7 +391,8 @@ pub async fn images_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<Prod
          WHERE product_id IN ({}) ORDER BY product_id, position",
         placeholders(1, product_ids.len())
     );
-    let rows: Vec<(i64, i32, String, i32, i32, String, Option<String>)> = on_conn!(c, c => {
+    type Row = (i64, i32, String, i32, i32, String, Option<String>);
+    let rows: Vec<Row> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for id in product_ids {
             q = q.bind(*id);

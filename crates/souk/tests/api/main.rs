@@ -4,8 +4,8 @@
 
 mod buy_now;
 mod cart;
-mod catalog_pages;
 mod catalog_import;
+mod catalog_pages;
 mod checkout;
 mod collections;
 mod commerce_support;

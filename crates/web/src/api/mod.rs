@@ -1,8 +1,8 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
-pub(crate) mod catalog_feeds;
 pub(crate) mod cart;
+pub(crate) mod catalog_feeds;
 pub(crate) mod checkout;
 mod feeds;
 mod jobs;
@@ -16,8 +16,8 @@ mod payments;
 pub(crate) mod posts;
 mod products;
 mod refunds;
-mod search;
 pub(crate) mod reviews;
+mod search;
 mod sessions;
 mod shops;
 mod social;

@@ -97,7 +97,9 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::routes())
         .merge(merchant::routes())
         .merge(commerce_admin::routes())
-        .merge(reviews::routes(crate::api::reviews::review_upload_limit(&state)))
+        .merge(reviews::routes(crate::api::reviews::review_upload_limit(
+            &state,
+        )))
         .merge(jobs::routes())
         .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
