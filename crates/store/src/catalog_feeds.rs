@@ -190,7 +190,8 @@ pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> Sto
     }
     // Several rows per statement: a file with many bad rows should not cost one round trip per problem.
     let mut c = c;
-    for chunk in errors.chunks(100) {
+    let n = rows_per_insert(&c, 8);
+    for chunk in errors.chunks(n) {
         let values = row_placeholders(chunk.len(), 8);
         let sql = format!(
             "INSERT INTO feed_run_errors (run_id, seq, line, item_id, field, code, message, severity) VALUES {values}"
@@ -205,6 +206,17 @@ pub async fn add_errors(c: Conn<'_>, run_id: i64, errors: &[ErrorRecord]) -> Sto
         })?;
     }
     Ok(())
+}
+
+/// Rows per multi-row INSERT with `cols` values each. PostgreSQL gains from few round trips; SQLite runs
+/// in-process and its driver maps every numbered parameter by name, which grows with the square of the
+/// parameters in one statement, so it gets small statements.
+pub fn rows_per_insert(c: &Conn<'_>, cols: usize) -> usize {
+    let params = match c {
+        Conn::Sqlite(_) => 200,
+        Conn::Postgres(_) => 8_000,
+    };
+    (params / cols).max(1)
 }
 
 /// `($1, …, $cols), ($cols+1, …), …` for a multi-row INSERT of `rows` rows.
@@ -349,9 +361,13 @@ pub async fn insert_products(
     rows: &[(ProductRecord, String)],
 ) -> StoreResult<Vec<(i64, String)>> {
     const COLS: usize = 28;
+    if let Conn::Postgres(pg) = c {
+        return insert_products_pg(pg, rows).await;
+    }
     let mut out = Vec::with_capacity(rows.len());
     let mut c = c;
-    for chunk in rows.chunks(200) {
+    let n = rows_per_insert(&c, COLS);
+    for chunk in rows.chunks(n) {
         let values = row_placeholders(chunk.len(), COLS);
         let sql = format!(
             "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
@@ -389,8 +405,12 @@ pub async fn insert_variants(
     now: Timestamp,
 ) -> StoreResult<()> {
     const COLS: usize = 18;
+    if let Conn::Postgres(pg) = c {
+        return insert_variants_pg(pg, rows, now).await;
+    }
     let mut c = c;
-    for chunk in rows.chunks(300) {
+    let n = rows_per_insert(&c, COLS);
+    for chunk in rows.chunks(n) {
         let values = row_placeholders(chunk.len(), COLS);
         let sql = format!(
             "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, price_minor, \
@@ -409,6 +429,105 @@ pub async fn insert_variants(
             q.execute(&mut **c).await.map(|r| r.rows_affected())
         })?;
     }
+    Ok(())
+}
+
+/// PostgreSQL takes a whole batch as one array per column: one short statement that is prepared once,
+/// where a VALUES list with thousands of parameters is parsed and described again for every size.
+async fn insert_products_pg(
+    c: &mut sqlx::PgConnection,
+    rows: &[(ProductRecord, String)],
+) -> StoreResult<Vec<(i64, String)>> {
+    const SQL: &str = "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
+        product_type, google_category, gender, age_group, tags, custom_label_0, custom_label_1, custom_label_2, \
+        custom_label_3, custom_label_4, currency, price_minor, compare_at_minor, status, checkout_mode, \
+        external_url, weight_grams, options, created_at, updated_at, feed_images) \
+        SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], \
+        $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], \
+        $22::text[], $23::text[], $24::bigint[], $25::text[], $26::bigint[], $27::bigint[], $28::text[]) \
+        RETURNING id, item_key";
+    let col =
+        |f: &dyn Fn(&ProductRecord) -> String| rows.iter().map(|(p, _)| f(p)).collect::<Vec<_>>();
+    let opt = |f: &dyn Fn(&ProductRecord) -> Option<String>| {
+        rows.iter().map(|(p, _)| f(p)).collect::<Vec<_>>()
+    };
+    let int =
+        |f: &dyn Fn(&ProductRecord) -> i64| rows.iter().map(|(p, _)| f(p)).collect::<Vec<_>>();
+    let got: Vec<(i64, Option<String>)> = sqlx::query_as(SQL)
+        .bind(int(&|p| p.shop_id))
+        .bind(opt(&|p| p.item_id.clone()))
+        .bind(opt(&|p| p.item_id.as_ref().map(|s| s.to_lowercase())))
+        .bind(col(&|p| p.title.clone()))
+        .bind(col(&|p| p.description.clone()))
+        .bind(col(&|p| p.brand.clone()))
+        .bind(col(&|p| p.condition.clone()))
+        .bind(col(&|p| p.product_type.clone()))
+        .bind(col(&|p| p.google_category.clone()))
+        .bind(opt(&|p| p.gender.clone()))
+        .bind(opt(&|p| p.age_group.clone()))
+        .bind(col(&|p| p.tags.clone()))
+        .bind(col(&|p| p.custom_labels[0].clone()))
+        .bind(col(&|p| p.custom_labels[1].clone()))
+        .bind(col(&|p| p.custom_labels[2].clone()))
+        .bind(col(&|p| p.custom_labels[3].clone()))
+        .bind(col(&|p| p.custom_labels[4].clone()))
+        .bind(col(&|p| p.currency.clone()))
+        .bind(int(&|p| p.price_minor))
+        .bind(
+            rows.iter()
+                .map(|(p, _)| p.compare_at_minor)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|p| p.status.clone()))
+        .bind(opt(&|p| p.checkout_mode.clone()))
+        .bind(col(&|p| p.external_url.clone()))
+        .bind(int(&|p| p.weight_grams))
+        .bind(col(&|p| p.options.clone()))
+        .bind(int(&|p| p.created_at.as_micros()))
+        .bind(int(&|p| p.updated_at.as_micros()))
+        .bind(rows.iter().map(|(_, i)| i.clone()).collect::<Vec<_>>())
+        .fetch_all(&mut *c)
+        .await?;
+    Ok(got
+        .into_iter()
+        .map(|(id, key)| (id, key.unwrap_or_default()))
+        .collect())
+}
+
+async fn insert_variants_pg(
+    c: &mut sqlx::PgConnection,
+    rows: &[products::VariantRecord],
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SIMPLE: &str = "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, \
+        price_minor, compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \
+        created_at, updated_at) \
+        SELECT u.*, $17::bigint, $17::bigint FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+        $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::boolean[], $11::bigint[], \
+        $12::text[], $13::bigint[], $14::integer[], $15::text[], $16::text[]) AS u";
+    let text =
+        |f: &dyn Fn(&products::VariantRecord) -> String| rows.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(SIMPLE)
+        .bind(rows.iter().map(|v| v.product_id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|v| v.shop_id).collect::<Vec<_>>())
+        .bind(text(&|v| v.sku.clone()))
+        .bind(text(&|v| v.sku.to_lowercase()))
+        .bind(text(&|v| v.options[0].clone()))
+        .bind(text(&|v| v.options[1].clone()))
+        .bind(text(&|v| v.options[2].clone()))
+        .bind(rows.iter().map(|v| v.price_minor).collect::<Vec<_>>())
+        .bind(rows.iter().map(|v| v.compare_at_minor).collect::<Vec<_>>())
+        .bind(rows.iter().map(|v| v.track_inventory).collect::<Vec<_>>())
+        .bind(rows.iter().map(|v| v.stock).collect::<Vec<_>>())
+        .bind(text(&|v| v.availability.clone()))
+        .bind(rows.iter().map(|v| v.weight_grams).collect::<Vec<_>>())
+        .bind(rows.iter().map(|v| v.position).collect::<Vec<_>>())
+        .bind(text(&|v| v.gtin.clone()))
+        .bind(text(&|v| v.mpn.clone()))
+        .bind(now.as_micros())
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 

@@ -76,7 +76,8 @@ pub async fn enqueue_many(
 ) -> StoreResult<()> {
     let now = Timestamp::now().as_micros();
     let mut c = c;
-    for chunk in jobs.chunks(500) {
+    let n = crate::catalog_feeds::rows_per_insert(&c, 2);
+    for chunk in jobs.chunks(n) {
         let values = (0..chunk.len())
             .map(|i| format!("($1, ${}, ${}, $2, $3, $4, $4)", 5 + 2 * i, 6 + 2 * i))
             .collect::<Vec<_>>()
