@@ -274,9 +274,20 @@ fn group_title(item: &FeedItem) -> String {
     }
     if let Some((head, tail)) = item.title.rsplit_once(" - ") {
         let tail = tail.to_lowercase();
-        let names_variant = axis_values(item)
-            .iter()
-            .any(|v| !v.is_empty() && tail.contains(&v.to_lowercase()));
+        let words: Vec<&str> = tail
+            .split(|c: char| c.is_whitespace() || matches!(c, '/' | ',' | '|' | '-' | '(' | ')'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        // Whole words only: size "S" must not match "Summer".
+        let names_variant = axis_values(item).iter().any(|v| {
+            let v = v.trim().to_lowercase();
+            !v.is_empty()
+                && if v.contains(' ') {
+                    tail.contains(&v)
+                } else {
+                    words.contains(&v.as_str())
+                }
+        });
         if names_variant && !head.trim().is_empty() {
             return head.trim().to_owned();
         }
