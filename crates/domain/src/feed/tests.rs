@@ -7,9 +7,10 @@ use crate::money::{Currency, Money};
 use std::io::Cursor;
 use std::path::PathBuf;
 
+/// The shared sample feeds, as copied into the repository (a clean clone has nothing outside it).
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/feeds")
+        .join("../souk/tests/fixtures/feeds")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
