@@ -1318,10 +1318,7 @@ impl CatalogFeedService {
     ) -> ServiceResult<ExportPage> {
         let page = match group {
             Some(id) => {
-                let c = self.catalog.collection(None, id).await?;
-                if c.shop_id != shop.id {
-                    return Err(ServiceError::NotFound);
-                }
+                self.check_group(shop, id).await?;
                 self.catalog
                     .collection_products(None, id, cursor, Some(100))
                     .await?
@@ -1372,6 +1369,15 @@ impl CatalogFeedService {
             problems,
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// A product group (collection) to limit an export to must belong to the shop; anything else is a 404.
+    pub async fn check_group(&self, shop: &ShopRecord, group: i64) -> ServiceResult<()> {
+        let c = self.catalog.collection(None, group).await?;
+        if c.shop_id != shop.id {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
     }
 
     async fn export_pages<F>(

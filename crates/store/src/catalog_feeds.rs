@@ -531,22 +531,6 @@ async fn insert_variants_pg(
     Ok(())
 }
 
-/// A shop's products in id order after `after_id`, with their variants and images: the export's cursor.
-pub async fn export_page(
-    c: Conn<'_>,
-    shop_id: i64,
-    after_id: i64,
-    limit: i64,
-) -> StoreResult<Vec<ProductRecord>> {
-    let sql = "SELECT id FROM products WHERE shop_id = $1 AND status = 'active' AND id > $2 ORDER BY id LIMIT $3";
-    let mut c = c;
-    let ids: Vec<i64> = on_conn!(&mut c, c => sqlx::query_scalar(sql).bind(shop_id).bind(after_id).bind(limit)
-        .fetch_all(&mut **c).await)?;
-    let mut rows = products::by_ids(c, &ids).await?;
-    rows.sort_by_key(|p| p.id);
-    Ok(rows)
-}
-
 pub async fn set_feed_token(c: Conn<'_>, shop_id: i64, token: Option<&str>) -> StoreResult<()> {
     const SQL: &str = "UPDATE shops SET feed_token = $2 WHERE id = $1";
     on_conn!(c, c => sqlx::query(SQL).bind(shop_id).bind(token).execute(&mut *c).await.map(|r| r.rows_affected()))?;

@@ -658,9 +658,7 @@ async fn export_feed(
     let shop = feeds.export_shop(&handle, q.token.as_deref()).await?;
     if let Some(group) = q.group {
         // A collection of another shop is a 404 before any byte is sent.
-        feeds
-            .export_page(&shop, platform, Some(group), &origin, None)
-            .await?;
+        feeds.check_group(&shop, group).await?;
     }
     let stream = export_stream(feeds, shop, platform, format, q.group, origin);
     let filename = format!("{}-{}.{}", handle, platform.as_str(), format.as_str());
