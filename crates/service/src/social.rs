@@ -93,6 +93,8 @@ pub struct NotificationGroup {
     pub kind: String,
     pub post_id: Option<i64>,
     pub comment_id: Option<i64>,
+    pub shop_handle: Option<String>,
+    pub subject_id: Option<i64>,
     /// Up to three most recent actors: (username, display name).
     pub actors: Vec<(String, String)>,
     pub actor_count: usize,
@@ -1324,6 +1326,8 @@ async fn notify(
             actor_id,
             post_id,
             comment_id,
+            shop_id: None,
+            subject_id: None,
             now,
         },
     )
@@ -1374,6 +1378,8 @@ pub fn group_notifications(rows: Vec<NotificationRecord>) -> Vec<NotificationGro
                 kind: r.kind.clone(),
                 post_id: r.post_id,
                 comment_id: r.comment_id,
+                shop_handle: r.shop_handle.clone(),
+                subject_id: r.subject_id,
                 actors: vec![(r.actor_username.clone(), r.actor_display_name.clone())],
                 actor_count: 1,
                 latest_at: r.created_at,
@@ -1399,6 +1405,8 @@ mod tests {
             actor_display_name: actor.to_uppercase(),
             post_id: post,
             comment_id: None,
+            shop_handle: None,
+            subject_id: None,
             created_at: Timestamp::from_micros(id),
             read,
         }

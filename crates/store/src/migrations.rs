@@ -26,6 +26,10 @@ migrations! {
     4 => "0004_jobs",
     5 => "0005_catalog_feeds",
     6 => "0006_reviews",
+    7 => "0007_post_tags",
+    8 => "0008_attribution",
+    9 => "0009_ugc_features",
+    10 => "0010_reputation",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {

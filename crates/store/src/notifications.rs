@@ -12,6 +12,10 @@ pub struct NotificationRecord {
     pub actor_display_name: String,
     pub post_id: Option<i64>,
     pub comment_id: Option<i64>,
+    /// The shop a commerce notification is about, by handle (for links).
+    pub shop_handle: Option<String>,
+    /// The row the notification points at: a feature request or a reputation alert.
+    pub subject_id: Option<i64>,
     pub created_at: Timestamp,
     pub read: bool,
 }
@@ -22,13 +26,15 @@ pub struct NewNotification<'a> {
     pub actor_id: i64,
     pub post_id: Option<i64>,
     pub comment_id: Option<i64>,
+    pub shop_id: Option<i64>,
+    pub subject_id: Option<i64>,
     pub now: Timestamp,
 }
 
 pub async fn insert(c: Conn<'_>, n: &NewNotification<'_>) -> StoreResult<()> {
-    const SQL: &str = "INSERT INTO notifications (user_id, kind, actor_id, post_id, comment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    const SQL: &str = "INSERT INTO notifications (user_id, kind, actor_id, post_id, comment_id, shop_id, subject_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     on_conn!(c, c => sqlx::query(SQL).bind(n.user_id).bind(n.kind).bind(n.actor_id).bind(n.post_id).bind(n.comment_id)
-        .bind(n.now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .bind(n.shop_id).bind(n.subject_id).bind(n.now.as_micros()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -39,6 +45,8 @@ type Row = (
     String,
     String,
     Option<i64>,
+    Option<i64>,
+    Option<String>,
     Option<i64>,
     i64,
     Option<i64>,
@@ -51,8 +59,8 @@ pub async fn list(
     before: i64,
     limit: i64,
 ) -> StoreResult<Vec<NotificationRecord>> {
-    const SQL: &str = "SELECT n.id, n.kind, n.actor_id, u.username, u.display_name, n.post_id, n.comment_id, n.created_at, n.read_at \
-         FROM notifications n JOIN users u ON u.id = n.actor_id \
+    const SQL: &str = "SELECT n.id, n.kind, n.actor_id, u.username, u.display_name, n.post_id, n.comment_id, s.handle, n.subject_id, n.created_at, n.read_at \
+         FROM notifications n JOIN users u ON u.id = n.actor_id LEFT JOIN shops s ON s.id = n.shop_id \
          WHERE n.user_id = $1 AND n.id < $2 AND u.suspended_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = n.actor_id) \
          ORDER BY n.id DESC LIMIT $3";
@@ -67,8 +75,10 @@ pub async fn list(
             actor_display_name: r.4,
             post_id: r.5,
             comment_id: r.6,
-            created_at: Timestamp::from_micros(r.7),
-            read: r.8.is_some(),
+            shop_handle: r.7,
+            subject_id: r.8,
+            created_at: Timestamp::from_micros(r.9),
+            read: r.10.is_some(),
         })
         .collect())
 }

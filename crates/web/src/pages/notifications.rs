@@ -36,7 +36,9 @@ impl NotifRow {
             display
         };
         let kind = match g.kind.as_str() {
-            k @ ("follow" | "like" | "comment" | "reply" | "mention" | "share") => k,
+            k @ ("follow" | "like" | "comment" | "reply" | "mention" | "share" | "feature_request"
+            | "feature_approved" | "feature_declined" | "feature_withdrawn" | "reputation_alert"
+            | "tagged") => k,
             _ => "other",
         };
         let others = g.actor_count.saturating_sub(1);
@@ -57,8 +59,14 @@ impl NotifRow {
             Some((b, a)) => (b.to_owned(), a.to_owned()),
             None => (String::new(), sentence),
         };
+        let shop = g.shop_handle.as_deref().unwrap_or_default();
         let href = match (kind, g.post_id, g.comment_id) {
             ("follow", _, _) => format!("/u/{actor}"),
+            ("feature_request", _, _) => "/me/features".to_owned(),
+            ("feature_approved" | "feature_declined" | "feature_withdrawn", _, _) => {
+                format!("/s/{shop}/ugc")
+            }
+            ("reputation_alert", _, _) => format!("/s/{shop}/reputation"),
             (_, Some(p), Some(c)) => format!("/p/{p}#c{c}"),
             (_, Some(p), None) => format!("/p/{p}"),
             _ => format!("/u/{actor}"),
@@ -85,6 +93,10 @@ impl NotifRow {
             "share" => "↻",
             "mention" => "@",
             "comment" | "reply" => "✎",
+            "feature_request" | "feature_approved" => "★",
+            "feature_declined" | "feature_withdrawn" => "☆",
+            "reputation_alert" => "!",
+            "tagged" => "🛍",
             _ => "•",
         }
     }
