@@ -26,6 +26,7 @@ pub mod search;
 mod secrets;
 pub mod shops;
 pub mod social;
+pub mod tags;
 
 pub use accounts::{AccountService, Viewer};
 pub use error::{Refusal, ServiceError, ServiceResult};
@@ -65,6 +66,8 @@ pub struct Services {
     pub catalog_feeds: catalog_feeds::CatalogFeedService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
+    /// Product tags on posts and the creators a shop lets tag its products.
+    pub tags: tags::TagService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -183,6 +186,7 @@ impl Services {
             events: events::Events::new(db.clone()),
             fetcher,
             search: search_service,
+            tags: tags::TagService::new(db.clone()),
             db,
         })
     }

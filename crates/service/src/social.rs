@@ -76,6 +76,8 @@ pub struct PostView {
     pub hashtags: Vec<(String, String)>,
     pub liked: bool,
     pub saved: bool,
+    /// Product tags on the post's images (only those of products still for sale).
+    pub tags: Vec<souk_store::tags::TagRecord>,
     /// For a share: the post being shared (None if it is gone or hidden from the viewer).
     pub original: Option<Box<PostView>>,
 }
@@ -537,6 +539,7 @@ impl SocialService {
             posts::insert_image(tx.conn(), &record).await?;
         }
         link_hashtags(&mut tx, id, &caption).await?;
+        crate::search::post_changed(tx.conn(), "post.created", id).await?;
         posts::adjust_posts_count(tx.conn(), viewer.user_id, 1).await?;
         notify_mentions(&mut tx, viewer.user_id, &caption, Some(id), None, now).await?;
         tx.commit().await?;
@@ -572,6 +575,7 @@ impl SocialService {
         let mut all_ids: Vec<i64> = records.iter().map(|p| p.id).collect();
         all_ids.extend(originals.iter().map(|p| p.id));
         let (images, marks) = posts::images_and_marks(h.conn(), me, &all_ids).await?;
+        let tags = souk_store::tags::for_posts(h.conn(), &all_ids).await?;
         drop(h);
         let build = |p: PostRecord| -> PostView {
             PostView {
@@ -583,6 +587,7 @@ impl SocialService {
                 hashtags: social::hashtags(&p.caption),
                 liked: marks.iter().any(|(id, like)| *id == p.id && *like),
                 saved: marks.iter().any(|(id, like)| *id == p.id && !*like),
+                tags: tags.iter().filter(|t| t.post_id == p.id).cloned().collect(),
                 original: None,
                 post: p,
             }
@@ -631,6 +636,7 @@ impl SocialService {
         let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
         posts::set_caption(tx.conn(), id, &caption, now).await?;
+        crate::search::post_changed(tx.conn(), "post.edited", id).await?;
         for tag in posts::unlink_hashtags(tx.conn(), id).await? {
             posts::adjust_hashtag_count(tx.conn(), tag, -1).await?;
         }
@@ -644,6 +650,7 @@ impl SocialService {
         let post = self.authorise_author(viewer, id, true).await?;
         let mut tx = self.db.begin().await?;
         let keys = posts::media_keys(tx.conn(), id).await?;
+        crate::search::post_deleted(tx.conn(), id).await?;
         for tag in posts::unlink_hashtags(tx.conn(), id).await? {
             posts::adjust_hashtag_count(tx.conn(), tag, -1).await?;
         }
@@ -736,6 +743,7 @@ impl SocialService {
         )
         .await?;
         link_hashtags(&mut tx, new_id, &caption).await?;
+        crate::search::post_changed(tx.conn(), "post.shared", new_id).await?;
         posts::adjust_counter(tx.conn(), original.id, Counter::Shares, 1).await?;
         posts::adjust_posts_count(tx.conn(), viewer.user_id, 1).await?;
         if original.author_id != viewer.user_id {
@@ -1007,6 +1015,34 @@ impl SocialService {
         })
     }
 
+    /// Posts that tag a product ("As seen in"), newest first. Tags of an archived product are hidden, so
+    /// the grid is empty for it rather than broken.
+    pub async fn posts_tagging(
+        &self,
+        viewer: Option<&Viewer>,
+        product_id: i64,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<PostView>> {
+        let before = parse_cursor(cursor, i64::MAX)?;
+        let n = limit(requested);
+        let me = viewer_id(viewer);
+        let mut h = self.db.read().await?;
+        let ids =
+            souk_store::tags::posts_for_product(h.conn(), me, product_id, before, n + 1).await?;
+        let (ids, next_cursor) = split_page(ids, n, |id| id.to_string());
+        let mut rows = posts::by_ids(h.conn(), me, &ids).await?;
+        drop(h);
+        rows.sort_by(|a, b| b.id.cmp(&a.id));
+        let items = self
+            .assemble(viewer, rows)
+            .await?
+            .into_iter()
+            .filter(|v| v.tags.iter().any(|t| t.product_id == product_id))
+            .collect();
+        Ok(Page { items, next_cursor })
+    }
+
     /// A hashtag page: the tag as first written, its post count, and posts (newest or top).
     pub async fn hashtag(
         &self,
@@ -1220,6 +1256,7 @@ impl SocialService {
             ("dismiss", _) => "dismissed",
             ("remove", "post") => {
                 reports::hide_post(tx.conn(), target, now).await?;
+                crate::search::post_changed(tx.conn(), "post.hidden", target).await?;
                 "removed"
             }
             ("remove", "comment") => {
@@ -1243,6 +1280,7 @@ impl SocialService {
                     ));
                 }
                 accounts::set_suspended(tx.conn(), user, Some(now)).await?;
+                crate::search::account_changed(tx.conn(), "account.suspended", user).await?;
                 "suspended"
             }
             _ => {

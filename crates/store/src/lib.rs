@@ -32,6 +32,7 @@ pub mod reports;
 pub mod reviews;
 pub mod search;
 pub mod shops;
+pub mod tags;
 pub mod tokens;
 
 pub use db::{Backend, Conn, ConnectOptions, Db, Handle, Tx};

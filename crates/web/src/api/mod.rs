@@ -14,13 +14,14 @@ mod ops;
 pub(crate) mod orders;
 mod payments;
 pub(crate) mod posts;
-mod products;
+pub(crate) mod products;
 mod refunds;
 pub(crate) mod reviews;
 mod search;
 mod sessions;
 mod shops;
 mod social;
+pub(crate) mod tags;
 mod tokens;
 pub(crate) mod views;
 
@@ -67,6 +68,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
+        (name = "tags", description = "Product tags on posts, the product sheet behind a tag and shops' creator partners"),
     ),
 )]
 struct ApiDoc;
@@ -113,6 +115,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
+        .merge(tags::routes())
 }
 
 /// Body limit for photo uploads: ten photos at the per-photo limit plus room for the form fields.

@@ -72,6 +72,52 @@ pub fn avatar_url(key: &str) -> String {
     format!("/media/{key}")
 }
 
+/// A product tag on a post image: its place as fractions of the image and the product it shows.
+#[derive(Serialize, ToSchema)]
+pub struct TagJson {
+    pub id: i64,
+    pub post_id: i64,
+    /// 0-based index of the image in the post.
+    pub image: i32,
+    /// Horizontal position, 0 (left) to 1 (right).
+    pub x: f64,
+    /// Vertical position, 0 (top) to 1 (bottom).
+    pub y: f64,
+    pub product_id: i64,
+    pub variant_id: Option<i64>,
+    pub title: String,
+    /// The tagged variant's price, or the product's.
+    pub price: Option<MoneyJson>,
+    pub shop: String,
+    pub shop_name: String,
+    /// Without JavaScript the tag is this link: it records the click and opens the product page.
+    pub url: String,
+}
+
+impl From<&souk_store::tags::TagRecord> for TagJson {
+    fn from(t: &souk_store::tags::TagRecord) -> Self {
+        Self {
+            id: t.id,
+            post_id: t.post_id,
+            image: t.image_position,
+            x: f64::from(t.x_bp) / 10_000.0,
+            y: f64::from(t.y_bp) / 10_000.0,
+            product_id: t.product_id,
+            variant_id: t.variant_id,
+            title: t.title.clone(),
+            price: souk_domain::Currency::parse(&t.currency)
+                .ok()
+                .map(|currency| MoneyJson {
+                    amount_minor: t.price_minor,
+                    currency,
+                }),
+            shop: t.shop_handle.clone(),
+            shop_name: t.shop_name.clone(),
+            url: format!("/t/{}", t.id),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AuthorJson {
     pub username: String,
@@ -89,6 +135,8 @@ pub struct PostJson {
     /// Hashtags in the caption, as written (without `#`).
     pub hashtags: Vec<String>,
     pub images: Vec<ImageJson>,
+    /// Product tags on the images (products no longer for sale are left out).
+    pub tags: Vec<TagJson>,
     pub like_count: i64,
     pub comment_count: i64,
     pub share_count: i64,
@@ -121,6 +169,7 @@ impl From<&PostView> for PostJson {
             location: p.location.clone(),
             hashtags: v.hashtags.iter().map(|(d, _)| d.clone()).collect(),
             images: v.images.iter().map(ImageJson::from).collect(),
+            tags: v.tags.iter().map(TagJson::from).collect(),
             like_count: p.like_count,
             comment_count: p.comment_count,
             share_count: p.share_count,

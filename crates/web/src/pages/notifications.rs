@@ -36,9 +36,9 @@ impl NotifRow {
             display
         };
         let kind = match g.kind.as_str() {
-            k @ ("follow" | "like" | "comment" | "reply" | "mention" | "share" | "feature_request"
-            | "feature_approved" | "feature_declined" | "feature_withdrawn" | "reputation_alert"
-            | "tagged") => k,
+            k @ ("follow" | "like" | "comment" | "reply" | "mention" | "share"
+            | "feature_request" | "feature_approved" | "feature_declined"
+            | "feature_withdrawn" | "reputation_alert" | "tagged") => k,
             _ => "other",
         };
         let others = g.actor_count.saturating_sub(1);
