@@ -7,6 +7,7 @@ pub mod commerce;
 pub mod feed;
 pub mod locale;
 pub mod money;
+pub mod sentiment;
 pub mod social;
 pub mod time;
 pub mod validation;
