@@ -769,6 +769,8 @@ impl CheckoutService {
             }
         }
         enqueue_order_mail(tx.conn(), order_id, MailKind::OrderPlaced).await?;
+        // Credits the order to the buyer's last tag click, in this transaction (see attribution.rs).
+        crate::attribution::attribute_order(tx.conn(), order_id, now).await?;
         tx.commit().await?;
         Ok(Placed {
             order_id,
@@ -858,6 +860,7 @@ impl CheckoutService {
             carts::remove_item(tx.conn(), cart, l.variant.variant_id).await?;
         }
         enqueue_order_mail(tx.conn(), order_id, MailKind::OrderRequestReceived).await?;
+        crate::attribution::attribute_order(tx.conn(), order_id, now).await?;
         let rec = orders::get(tx.conn(), order_id)
             .await?
             .ok_or_else(|| ServiceError::Internal("order vanished".into()))?;

@@ -2,6 +2,7 @@
 //! they know nothing about HTTP.
 
 pub mod accounts;
+pub mod attribution;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_feeds;
@@ -66,6 +67,8 @@ pub struct Services {
     pub catalog_feeds: catalog_feeds::CatalogFeedService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
+    /// Which posts and creators sold what: tag clicks, order attribution and the shop's report.
+    pub attribution: attribution::AttributionService,
     /// Product tags on posts and the creators a shop lets tag its products.
     pub tags: tags::TagService,
 }
@@ -186,6 +189,7 @@ impl Services {
             events: events::Events::new(db.clone()),
             fetcher,
             search: search_service,
+            attribution: attribution::AttributionService::new(db.clone()),
             tags: tags::TagService::new(db.clone()),
             db,
         })

@@ -8,6 +8,7 @@ mod error;
 mod migrations;
 
 pub mod accounts;
+pub mod attribution;
 pub mod carts;
 pub mod catalog_feeds;
 pub mod collections;

@@ -105,6 +105,7 @@ pub async fn context(
         .map(|m| m.as_str().to_owned());
 
     let mut new_csrf = None;
+    let mut clear_guest_clicks = None;
     if !is_bare_path(&path) {
         let headers = req.headers();
         let (token, via_cookie) = match bearer_token(headers) {
@@ -146,10 +147,16 @@ pub async fn context(
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
         };
+        // A browser that tapped product tags as a guest is now signed in: its clicks become the account's.
+        clear_guest_clicks =
+            crate::api::attribution::claim_guest_clicks(&state, ctx.viewer.as_ref(), headers).await;
         req.extensions_mut().insert(ctx);
     }
     let ctx = req.extensions().get::<RequestCtx>().cloned();
     let mut res = next.run(req).await;
+    if let Some(v) = clear_guest_clicks {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
     if let Some(token) = new_csrf {
         // A handler that rotated the token (log-in) already set its own cookie.
         let already = res

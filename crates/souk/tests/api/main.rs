@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attribution;
 mod buy_now;
 mod cart;
 mod catalog_import;

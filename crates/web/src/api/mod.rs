@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document, Swagger UI, and the operational endpoints.
 
 mod accounts;
+pub(crate) mod attribution;
 pub(crate) mod cart;
 pub(crate) mod catalog_feeds;
 pub(crate) mod checkout;
@@ -68,6 +69,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
+        (name = "attribution", description = "Tag clicks and which posts and creators sold a shop's products"),
         (name = "tags", description = "Product tags on posts, the product sheet behind a tag and shops' creator partners"),
     ),
 )]
@@ -115,6 +117,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
+        .merge(attribution::routes())
         .merge(tags::routes())
 }
 

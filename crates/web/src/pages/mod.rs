@@ -1,6 +1,7 @@
 //! Server-rendered pages: the shared layout context, the page router, and the localized error page.
 
 mod admin;
+mod attribution;
 mod auth;
 mod cart;
 mod catalog_feeds;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reviews::routes(crate::api::reviews::review_upload_limit(
             &state,
         )))
+        .merge(attribution::routes())
         .merge(jobs::routes())
         .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
