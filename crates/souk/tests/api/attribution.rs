@@ -2,7 +2,8 @@
 //! the clicked products' lines), a click older than the 7-day window does not, the author's own clicks,
 //! clicks on hidden posts and repeated clicks within a minute are not counted, another merchant gets 404
 //! on the report (API and page), cancelled, unpaid and refunded orders leave the revenue, a guest's click
-//! is credited once that browser logs in and buys, and the dashboard page draws the SVG chart.
+//! is credited once that browser logs in and buys, an order-by-message request is credited and counts
+//! once confirmed and paid, and the dashboard page draws the SVG chart.
 //!
 //! Tags are inserted straight into `post_tags` (the tag-placing API is another module's), and clicks are
 //! moved back in time with SQL, the way the checkout tests run jobs "later".
@@ -389,5 +390,34 @@ backend_tests! {
         let (s, html) = b.page("/s/seoulshop/attribution?days=abc").await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("aria-current=\"page\">30 days"));
+    }
+
+    async fn an_order_request_is_credited_and_counts_once_paid(backend) {
+        let app = TestApp::start(backend).await;
+        let m = merchant(&app, "dmshop_owner").await;
+        let (s, _) = app.call(Method::POST, "/api/v1/shops", Some(&m.token), Some(&json!({
+            "handle": "dmshop", "name": "DM", "currency": "KRW", "checkout_mode": "message"}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let p = simple_product(&app, &m.token, "dmshop", "KRW", 15_000, 5).await;
+        let creator = app.user_of_kind("dmcreator", "creator").await;
+        let (post, tag) = tagged_post(&app, &creator, p["id"].as_i64().unwrap(), None).await;
+        let buyer = app.user("dmbuyer").await;
+        let (_, c) = click(&app, Some(&buyer.token), tag).await;
+        assert_eq!(c["product_url"], format!("/products/{}", p["id"]), "no variant on the tag");
+        crate::checkout::add_to_cart(&app, &buyer.token, first_variant(&p), 1).await;
+        let (s, req) = app.call(Method::POST, "/api/v1/shops/dmshop/order-requests", Some(&buyer.token), Some(&json!({}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{req}");
+        let id = req["id"].as_i64().unwrap();
+        let a = attribution_of(&app, &m.token, id).await;
+        assert_eq!((a["post_id"].clone(), a["attributed_subtotal"].clone()), (json!(post), money(15_000, "KRW")), "{a}");
+        // A request is not a sale until it is confirmed and paid.
+        let r = report(&app, &m.token, "dmshop", 7).await;
+        assert_eq!((r["totals"]["clicks"].clone(), r["totals"]["orders"].clone()), (json!(1), json!(0)), "{r}");
+        let (s, _) = app.call(Method::POST, &format!("/api/v1/orders/{id}/confirm"), Some(&m.token), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, o) = app.call(Method::POST, &format!("/api/v1/orders/{id}/mark-paid"), Some(&m.token), None).await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        let r = report(&app, &m.token, "dmshop", 7).await;
+        assert_eq!((r["totals"]["orders"].clone(), r["totals"]["revenue"].clone()), (json!(1), money(15_000, "KRW")), "{r}");
     }
 }
