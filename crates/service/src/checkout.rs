@@ -469,6 +469,55 @@ async fn shop_lines(
     Ok((Some(cart), lines))
 }
 
+/// Prices `lines` (one shop's) shipped to `country` with the chosen (or cheapest) shipping method.
+async fn quote_lines(
+    mut c: Conn<'_>,
+    lines: Vec<CartLineRecord>,
+    country: Option<&str>,
+    rate_id: Option<i64>,
+) -> ServiceResult<Quote> {
+    let Some(first) = lines.first() else {
+        return Err(cart_empty());
+    };
+    let currency = currency_of(&first.variant.shop_currency)?;
+    let regions = regions::list(rb(&mut c), first.variant.shop_id).await?;
+    let country = country.and_then(|c| parse_country(c, "country").ok());
+    let mut p = price(&regions, &lines, currency, country.as_deref(), rate_id);
+    if p.chosen.is_none() && rate_id.is_some() {
+        // A method picked for another country: show this country's cheapest instead.
+        p = price(&regions, &lines, currency, country.as_deref(), None);
+    }
+    let Priced {
+        subtotal,
+        options,
+        chosen,
+        shipping,
+        tax,
+        tax_bps,
+        ships,
+        weight,
+    } = p;
+    Ok(Quote {
+        shop_handle: first.variant.shop_handle.clone(),
+        shop_name: first.variant.shop_name.clone(),
+        currency,
+        checkout_mode: first.variant.shop_checkout_mode.clone(),
+        subtotal,
+        options,
+        chosen_rate_id: chosen,
+        total: Money::new(
+            subtotal.amount_minor + shipping.amount_minor + tax.amount_minor,
+            currency,
+        ),
+        shipping,
+        tax,
+        tax_bps,
+        ships_there: ships,
+        weight_grams: weight,
+        lines,
+    })
+}
+
 fn cart_empty() -> ServiceError {
     ServiceError::refused(
         Refusal::Conflict,
@@ -492,46 +541,49 @@ impl CheckoutService {
     ) -> ServiceResult<Quote> {
         let mut h = self.db.read().await?;
         let (_, lines) = shop_lines(h.conn(), viewer.user_id, shop).await?;
-        let Some(first) = lines.first() else {
-            return Err(cart_empty());
+        quote_lines(h.conn(), lines, country, rate_id).await
+    }
+
+    /// The address of the viewer's latest order, so a repeat buyer does not type it again.
+    pub async fn last_address(&self, viewer: &Viewer) -> ServiceResult<Option<AddressIn>> {
+        let mut h = self.db.read().await?;
+        Ok(souk_store::orders::last_address(h.conn(), viewer.user_id)
+            .await?
+            .map(|a| AddressIn {
+                name: a.0,
+                line1: a.1,
+                line2: a.2,
+                city: a.3,
+                region: a.4,
+                postal_code: a.5,
+                country: a.6,
+                phone: a.7,
+            }))
+    }
+
+    /// What buying one variant on its own ("Buy now") would cost; the cart is not read.
+    pub async fn quote_buy_now(
+        &self,
+        shop: &str,
+        variant_id: i64,
+        quantity: i64,
+        country: Option<&str>,
+        rate_id: Option<i64>,
+    ) -> ServiceResult<Quote> {
+        crate::cart::check_quantity(quantity)?;
+        let mut h = self.db.read().await?;
+        let variant = carts::variant(h.conn(), variant_id)
+            .await?
+            .filter(|v| v.shop_handle.eq_ignore_ascii_case(shop.trim()))
+            .ok_or(ServiceError::NotFound)?;
+        let line = CartLineRecord {
+            added_price_minor: variant.price_minor,
+            added_currency: variant.currency.clone(),
+            added_at: Timestamp::now().as_micros(),
+            quantity,
+            variant,
         };
-        let currency = currency_of(&first.variant.shop_currency)?;
-        let regions = regions::list(h.conn(), first.variant.shop_id).await?;
-        let country = country.and_then(|c| parse_country(c, "country").ok());
-        let mut p = price(&regions, &lines, currency, country.as_deref(), rate_id);
-        if p.chosen.is_none() && rate_id.is_some() {
-            // A method picked for another country: show this country's cheapest instead.
-            p = price(&regions, &lines, currency, country.as_deref(), None);
-        }
-        let Priced {
-            subtotal,
-            options,
-            chosen,
-            shipping,
-            tax,
-            tax_bps,
-            ships,
-            weight,
-        } = p;
-        Ok(Quote {
-            shop_handle: first.variant.shop_handle.clone(),
-            shop_name: first.variant.shop_name.clone(),
-            currency,
-            checkout_mode: first.variant.shop_checkout_mode.clone(),
-            subtotal,
-            options,
-            chosen_rate_id: chosen,
-            total: Money::new(
-                subtotal.amount_minor + shipping.amount_minor + tax.amount_minor,
-                currency,
-            ),
-            shipping,
-            tax,
-            tax_bps,
-            ships_there: ships,
-            weight_grams: weight,
-            lines,
-        })
+        quote_lines(h.conn(), vec![line], country, rate_id).await
     }
 
     /// Places a pending order for one shop's lines of the viewer's cart (the plan's checkout steps). The

@@ -46,7 +46,7 @@ fn position(value: f64, field: &'static str) -> ServiceResult<i32> {
     if !value.is_finite() || !(0.0..=1.0).contains(&value) {
         return Err(ServiceError::field(
             field,
-            "out_of_range",
+            "position_out_of_range",
             "A tag's position is a fraction of the image between 0 and 1.",
         ));
     }

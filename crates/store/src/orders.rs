@@ -397,3 +397,23 @@ pub async fn shop_currency(c: Conn<'_>, shop_id: i64) -> StoreResult<Option<Stri
         on_conn!(c, c => sqlx::query_scalar(SQL).bind(shop_id).fetch_optional(&mut *c).await)?;
     Ok(cur)
 }
+
+/// The shipping address of the buyer's most recent order, to fill in the next checkout:
+/// (name, line1, line2, city, region, postal code, country, phone, email).
+pub type LastAddress = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+pub async fn last_address(c: Conn<'_>, buyer_id: i64) -> StoreResult<Option<LastAddress>> {
+    const SQL: &str = "SELECT ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, \
+         ship_phone, email FROM orders WHERE buyer_id = $1 AND ship_line1 <> '' ORDER BY id DESC LIMIT 1";
+    Ok(on_conn!(c, c => sqlx::query_as(SQL).bind(buyer_id).fetch_optional(&mut *c).await)?)
+}

@@ -231,6 +231,8 @@ pub struct TaggableRecord {
     pub reason: String,
 }
 
+type TaggableRow = (i64, String, i64, String, String, i64, String, String);
+
 /// Active products the user may tag, matched by `query` in the title (empty = all), newest first.
 /// Partner shops count only for creator accounts; the caller passes `creator`.
 pub async fn taggable(
@@ -259,7 +261,7 @@ pub async fn taggable(
             .replace('\\', "")
             .replace(['%', '_'], "")
     );
-    let rows: Vec<(i64, String, i64, String, String, i64, String, String)> = on_conn!(c, c => sqlx::query_as(SQL)
+    let rows: Vec<TaggableRow> = on_conn!(c, c => sqlx::query_as(SQL)
         .bind(user_id).bind(creator).bind(pattern).bind(limit).fetch_all(&mut *c).await)?;
     Ok(rows
         .into_iter()

@@ -317,4 +317,166 @@
       });
     }
   });
+
+  // Shoppable posts. The bag badge shows every tag's name and price; the first tap on a tag shows its
+  // label, the second opens the product sheet over the feed. Without this script a tag is a plain link
+  // to the product page.
+  var sheet = null;
+  function openSheet() {
+    if (!sheet) {
+      sheet = document.createElement("dialog");
+      sheet.className = "sheet";
+      sheet.setAttribute("aria-label", document.documentElement.lang === "ko" ? "상품" : "Product");
+      sheet.addEventListener("click", function (e) {
+        if (e.target === sheet || e.target.closest("[data-sheet-close]")) sheet.close();
+      });
+      document.body.appendChild(sheet);
+    }
+    if (!sheet.open) {
+      if (sheet.showModal) sheet.showModal(); else sheet.setAttribute("open", "");
+    }
+    return sheet;
+  }
+  function fillSheet(html) {
+    var s = openSheet();
+    s.innerHTML = html;
+    var picker = s.querySelector("[data-picker-submit]");
+    if (picker) picker.hidden = true;
+    var focusable = s.querySelector("h2, button, a");
+    if (focusable && focusable.tagName === "H2") focusable.setAttribute("tabindex", "-1");
+    if (focusable) focusable.focus({ preventScroll: true });
+  }
+  function loadSheet(url, init) {
+    var s = openSheet();
+    var body = s.querySelector("[data-sheet-body], [data-checkout]");
+    if (body) body.classList.add("loading");
+    init = init || {};
+    init.credentials = "same-origin";
+    init.headers = Object.assign({ "X-Souk-Fragment": "1" }, init.headers || {});
+    return fetch(url, init).then(function (res) {
+      if (res.redirected && !/\/(t\/\d+\/sheet|checkout\/)/.test(new URL(res.url).pathname)) {
+        // A login page or the order page: follow it as a normal navigation.
+        window.location.href = res.url;
+        return null;
+      }
+      return res.text();
+    }).then(function (html) {
+      if (html !== null) fillSheet(html);
+    }).catch(function () {
+      window.location.href = url.replace(/([?&])sheet=1&?/, "$1");
+    });
+  }
+  function withSheetParam(url) {
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "sheet=1";
+  }
+  document.addEventListener("click", function (e) {
+    var badge = e.target.closest("[data-show-tags]");
+    if (badge) {
+      var car = badge.closest(".carousel");
+      var on = !car.classList.contains("tags-on");
+      car.classList.toggle("tags-on", on);
+      badge.setAttribute("aria-pressed", on ? "true" : "false");
+      return;
+    }
+    var dot = e.target.closest("a.tag-dot[data-tag]");
+    if (dot && window.fetch && window.HTMLDialogElement) {
+      e.preventDefault();
+      var carousel = dot.closest(".carousel");
+      var shown = dot.classList.contains("open") || (carousel && carousel.classList.contains("tags-on"));
+      document.querySelectorAll("a.tag-dot.open").forEach(function (d) { if (d !== dot) d.classList.remove("open"); });
+      if (!shown) {
+        dot.classList.add("open");
+        return;
+      }
+      var id = dot.getAttribute("data-tag");
+      // Attribution: a tap that opens the sheet counts as a click on the tag.
+      fetch("/api/v1/tags/" + id + "/click", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+      }).catch(function () {});
+      loadSheet("/t/" + id + "/sheet");
+      return;
+    }
+    if (sheet && sheet.contains(e.target)) {
+      var buy = e.target.closest("a[data-sheet-buy]");
+      if (buy) {
+        e.preventDefault();
+        if (!sheet.querySelector("[data-logged-in]")) { window.location.href = buy.getAttribute("href"); return; }
+        var qty = sheet.querySelector("[data-sheet-qty]");
+        var href = buy.getAttribute("href").replace(/qty=\d+/, "qty=" + (qty ? Math.max(1, parseInt(qty.value, 10) || 1) : 1));
+        loadSheet(withSheetParam(href));
+      }
+    }
+  });
+  document.addEventListener("change", function (e) {
+    if (!sheet || !sheet.contains(e.target)) return;
+    var form = e.target.closest("form[data-sheet-picker]");
+    if (!form) return;
+    var params = new URLSearchParams(new FormData(form));
+    loadSheet(form.getAttribute("action") + "?" + params.toString());
+  });
+  document.addEventListener("submit", function (e) {
+    if (!sheet || !sheet.contains(e.target)) return;
+    var form = e.target;
+    if (form.matches("[data-sheet-cart]")) {
+      if (!csrf || !sheet.querySelector("[data-logged-in]")) return;
+      e.preventDefault();
+      var notice = sheet.querySelector("[data-sheet-notice]");
+      var data = new FormData(form);
+      fetch("/api/v1/cart/items", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ variant_id: parseInt(data.get("variant_id"), 10), quantity: parseInt(data.get("quantity"), 10) || 1 })
+      }).then(function (res) {
+        return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+      }).then(function (r) {
+        if (!notice) return;
+        notice.hidden = false;
+        notice.classList.toggle("error", !r.ok);
+        notice.textContent = r.ok ? (form.getAttribute("data-added") || "✓") : (r.body.message || "Error");
+        var badge = document.querySelector("[data-cart-count]");
+        if (r.ok && badge && typeof r.body.item_count === "number") badge.textContent = String(r.body.item_count);
+      }).catch(function () { form.submit(); });
+      return;
+    }
+    if (form.matches(".ship-to, .checkout-form") && form.closest("[data-in-sheet]")) {
+      e.preventDefault();
+      var params = new URLSearchParams(new FormData(form));
+      if (form.method.toLowerCase() === "get") {
+        loadSheet(form.getAttribute("action") + "?" + params.toString());
+      } else {
+        var button = form.querySelector("button[type=submit]");
+        if (button) button.disabled = true;
+        loadSheet(form.getAttribute("action"), {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: params.toString()
+        });
+      }
+    }
+  });
+
+  // Tag editor: a tap on a photo picks the tag's place (the percent fields still work by hand).
+  document.querySelectorAll("[data-tag-canvas]").forEach(function (canvas) {
+    var form = document.querySelector("form[data-tag-form]");
+    if (!form) return;
+    canvas.addEventListener("click", function (e) {
+      var rect = canvas.getBoundingClientRect();
+      var x = Math.round(((e.clientX - rect.left) / rect.width) * 1000) / 10;
+      var y = Math.round(((e.clientY - rect.top) / rect.height) * 1000) / 10;
+      form.querySelector("[data-tag-x]").value = String(Math.min(100, Math.max(0, x)));
+      form.querySelector("[data-tag-y]").value = String(Math.min(100, Math.max(0, y)));
+      form.querySelector("[data-tag-image]").value = canvas.getAttribute("data-tag-canvas");
+      document.querySelectorAll("[data-pending]").forEach(function (p) { p.hidden = true; });
+      var pending = canvas.querySelector("[data-pending]");
+      if (pending) {
+        pending.className = "tag-dot pending tx-" + Math.round(x) + " ty-" + Math.round(y);
+        pending.hidden = false;
+      }
+      var product = form.querySelector("select[name=product_id]");
+      if (product) product.focus();
+    });
+  });
 })();

@@ -30,7 +30,12 @@ fn field_codes(e: &Value) -> Vec<String> {
 
 /// Buys one unit of `variant` as a new user `name` with the test card; returns the buyer and order id
 /// (paid, not yet shipped).
-async fn paid_order(app: &TestApp, handle: &str, variant: i64, name: &str) -> (TestUser, i64) {
+pub(crate) async fn paid_order(
+    app: &TestApp,
+    handle: &str,
+    variant: i64,
+    name: &str,
+) -> (TestUser, i64) {
     let buyer = app.user(name).await;
     let (s, b) = add_to_cart(app, &buyer.token, variant, 1).await;
     assert!(s.is_success(), "{b}");
@@ -42,7 +47,7 @@ async fn paid_order(app: &TestApp, handle: &str, variant: i64, name: &str) -> (T
 }
 
 /// The merchant ships and delivers an order through the API.
-async fn deliver(app: &TestApp, merchant_token: &str, order: i64) {
+pub(crate) async fn deliver(app: &TestApp, merchant_token: &str, order: i64) {
     let (s, o) = app
         .call(
             Method::POST,
@@ -63,7 +68,7 @@ async fn deliver(app: &TestApp, merchant_token: &str, order: i64) {
     assert_eq!(s, StatusCode::OK, "{o}");
 }
 
-async fn delivered_buyer(
+pub(crate) async fn delivered_buyer(
     app: &TestApp,
     m: &TestUser,
     handle: &str,

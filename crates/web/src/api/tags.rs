@@ -121,7 +121,7 @@ pub struct TagSheetJson {
 }
 
 /// What tapping a tag opens: the tag and its product (404 once the product is archived or deleted).
-#[utoipa::path(get, path = "/api/v1/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/product-tags/{id}", tag = "tags", params(("id" = i64, Path)),
     responses((status = 200, body = TagSheetJson), (status = 404, body = ErrorBody)))]
 async fn sheet(
     State(s): State<AppState>,

@@ -50,7 +50,7 @@ pub struct RateOption {
 }
 
 #[derive(Template)]
-#[template(path = "checkout.html")]
+#[template(path = "checkout.html", blocks = ["sheet_body"])]
 struct CheckoutPage {
     ui: Ui,
     errors: FormErrors,
@@ -113,6 +113,24 @@ pub struct CheckoutForm {
     priced_rate: Option<String>,
     #[serde(default)]
     idem_key: String,
+    /// "Buy now": this variant alone, `qty` of it, leaving the cart as it is.
+    #[serde(default)]
+    buy: Option<i64>,
+    #[serde(default)]
+    qty: Option<i64>,
+    /// `1` when the page is loaded into the feed's product sheet: only the inner form is sent back.
+    #[serde(default)]
+    sheet: Option<String>,
+}
+
+impl CheckoutForm {
+    fn in_sheet(&self) -> bool {
+        self.sheet.as_deref() == Some("1")
+    }
+
+    fn buy_now(&self) -> Option<(i64, i64)> {
+        self.buy.map(|v| (v, self.qty.unwrap_or(1)))
+    }
 }
 
 fn build_page(ui: Ui, errors: FormErrors, quote: &Quote, form: CheckoutForm) -> CheckoutPage {
@@ -173,6 +191,45 @@ fn rate_id(form: &CheckoutForm) -> Option<i64> {
     form.rate.as_deref().and_then(|r| r.parse().ok())
 }
 
+/// The cart's quote, or the single item's for "Buy now".
+async fn quote_for(
+    state: &AppState,
+    viewer: &souk_service::accounts::Viewer,
+    handle: &str,
+    form: &CheckoutForm,
+) -> Result<Quote, souk_service::ServiceError> {
+    let checkout = &state.services.checkout;
+    match form.buy_now() {
+        Some((variant, qty)) => {
+            checkout
+                .quote_buy_now(handle, variant, qty, Some(&form.country), rate_id(form))
+                .await
+        }
+        None => {
+            checkout
+                .quote(viewer, handle, Some(&form.country), rate_id(form))
+                .await
+        }
+    }
+}
+
+/// Renders the checkout form as a page, or as the product sheet's inner HTML.
+fn render_checkout(status: StatusCode, page: &CheckoutPage) -> Response {
+    if page.form.in_sheet() {
+        render(status, &page.as_sheet_body())
+    } else {
+        render(status, page)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "checkout_done_sheet.html")]
+struct DoneSheet {
+    ui: Ui,
+    order_id: i64,
+    declined: bool,
+}
+
 async fn checkout_page(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -182,16 +239,26 @@ async fn checkout_page(
     let Some(viewer) = ctx.viewer.clone() else {
         return Ok(login_redirect(&ctx));
     };
+    if form.name.is_empty()
+        && form.line1.is_empty()
+        && let Ok(Some(last)) = state.services.checkout.last_address(&viewer).await
+    {
+        if form.country.trim().is_empty() {
+            form.country = last.country;
+        }
+        form.name = last.name;
+        form.line1 = last.line1;
+        form.line2 = last.line2;
+        form.city = last.city;
+        form.region = last.region;
+        form.postal_code = last.postal_code;
+        form.phone = last.phone;
+    }
     if form.country.trim().is_empty() {
         form.country = "US".into();
     }
     form.country = form.country.trim().to_ascii_uppercase();
-    let quote = match state
-        .services
-        .checkout
-        .quote(&viewer, &handle, Some(&form.country), rate_id(&form))
-        .await
-    {
+    let quote = match quote_for(&state, &viewer, &handle, &form).await {
         Ok(q) => q,
         Err(e) if e.refusal_code() == Some("cart_empty") => {
             return Ok(Redirect::to("/cart").into_response());
@@ -205,7 +272,7 @@ async fn checkout_page(
         form.provider = "test".into();
     }
     let ui = Ui::load(&state, &ctx).await;
-    Ok(render(
+    Ok(render_checkout(
         StatusCode::OK,
         &build_page(ui, FormErrors::default(), &quote, form),
     ))
@@ -242,11 +309,14 @@ async fn checkout_submit(
             }
         },
         expected_total: None,
-        buy_now: None,
+        buy_now: form.buy_now(),
     };
     // The hidden per-render key makes a double-clicked "Place order" create one order.
     let key = form.idem_key.trim().to_owned();
-    let fingerprint = format!("{handle}|{:?}|{:?}", cmd.address, cmd.shipping_rate_id);
+    let fingerprint = format!(
+        "{handle}|{:?}|{:?}|{:?}",
+        cmd.address, cmd.shipping_rate_id, cmd.buy_now
+    );
     let claim = if key.is_empty() || key.len() > 255 {
         None
     } else {
@@ -262,6 +332,19 @@ async fn checkout_submit(
             .await
         {
             Ok(Claim::Replay { body, .. }) => {
+                if form.in_sheet()
+                    && let Ok(order_id) = body.trim().parse::<i64>()
+                {
+                    let ui = Ui::load(&state, &ctx).await;
+                    return Ok(render(
+                        StatusCode::OK,
+                        &DoneSheet {
+                            ui,
+                            order_id,
+                            declined: false,
+                        },
+                    ));
+                }
                 return Ok(Redirect::to(&format!("/orders/{}", body.trim())).into_response());
             }
             Ok(Claim::Claimed(id)) => Some(id),
@@ -283,6 +366,17 @@ async fn checkout_submit(
                     .complete(id, 303, &order.id.to_string())
                     .await;
             }
+            if form.in_sheet() {
+                let ui = Ui::load(&state, &ctx).await;
+                return Ok(render(
+                    StatusCode::OK,
+                    &DoneSheet {
+                        ui,
+                        order_id: order.id,
+                        declined: false,
+                    },
+                ));
+            }
             Ok(Redirect::to(&format!("/orders/{}?placed=1", order.id)).into_response())
         }
         Err(e) => {
@@ -297,18 +391,24 @@ async fn checkout_submit(
                 } = &e
                 && let Some(order_id) = d["order_id"].as_i64()
             {
+                if form.in_sheet() {
+                    let ui = Ui::load(&state, &ctx).await;
+                    return Ok(render(
+                        StatusCode::OK,
+                        &DoneSheet {
+                            ui,
+                            order_id,
+                            declined: true,
+                        },
+                    ));
+                }
                 return Ok(Redirect::to(&format!("/orders/{order_id}?declined=1")).into_response());
             }
             let err = AppError::from(e);
             if matches!(code, Some("cart_empty")) {
                 return Ok(Redirect::to("/cart").into_response());
             }
-            let quote = match state
-                .services
-                .checkout
-                .quote(&viewer, &handle, Some(&form.country), rate_id(&form))
-                .await
-            {
+            let quote = match quote_for(&state, &viewer, &handle, &form).await {
                 Ok(q) => q,
                 Err(_) => return Ok(Redirect::to("/cart?error=cart_changed").into_response()),
             };
@@ -321,10 +421,11 @@ async fn checkout_submit(
             }
             let mut form = form;
             form.idem_key = String::new();
-            Ok(render_form_error(
-                &err,
-                &build_page(ui, errors, &quote, form),
-            ))
+            let page = build_page(ui, errors, &quote, form);
+            if page.form.in_sheet() {
+                return Ok(render_checkout(err.status, &page));
+            }
+            Ok(render_form_error(&err, &page))
         }
     }
 }

@@ -11,9 +11,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use souk_domain::social::{Segment, segments};
+use souk_domain::{Currency, Money};
 use souk_service::accounts::Profile;
 use souk_service::social::{Page, PostView, TagSort};
 use souk_store::posts::ImageRecord;
+use souk_store::tags::TagRecord;
 
 /// Sizes hint for feed images: full width on phones, the 600px column on larger screens.
 const FEED_SIZES: &str = "(min-width: 640px) 600px, 100vw";
@@ -26,6 +28,42 @@ pub struct ImageView {
     pub width: i32,
     pub height: i32,
     pub alt: String,
+    /// Product tags placed on this photo.
+    pub tags: Vec<TagDot>,
+}
+
+/// A product tag on a photo: a dot at its place that links to the product (through the click
+/// recorder), with the name and price shown on the first tap and the product sheet on the second.
+pub struct TagDot {
+    pub id: i64,
+    /// Whole percents of the photo's width and height. The strict content security policy forbids
+    /// style attributes, so the stylesheet has one class per percent (`tx-37`, `ty-52`).
+    pub left: i32,
+    pub top: i32,
+    /// The label opens towards the middle of the photo so it stays inside it.
+    pub flip: bool,
+    pub title: String,
+    pub price: String,
+}
+
+/// Basis points to the nearest whole percent (0–100).
+pub fn percent(bp: i32) -> i32 {
+    ((bp + 50) / 100).clamp(0, 100)
+}
+
+impl TagDot {
+    fn new(ui: &Ui, t: &TagRecord) -> Self {
+        Self {
+            id: t.id,
+            left: percent(t.x_bp),
+            top: percent(t.y_bp),
+            flip: t.x_bp > 6_000,
+            title: t.title.clone(),
+            price: Currency::parse(&t.currency)
+                .map(|c| Money::new(t.price_minor, c).format(ui.locale))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 impl ImageView {
@@ -42,7 +80,18 @@ impl ImageView {
             width: i.width,
             height: i.height,
             alt: i.alt_text.clone(),
+            tags: Vec::new(),
         }
+    }
+
+    fn with_tags(ui: &Ui, i: &ImageRecord, tags: &[TagRecord]) -> Self {
+        let mut v = Self::new(i);
+        v.tags = tags
+            .iter()
+            .filter(|t| t.image_position == i.position)
+            .map(|t| TagDot::new(ui, t))
+            .collect();
+        v
     }
 }
 
@@ -95,6 +144,8 @@ pub struct PostCard {
     pub original: Option<Box<PostCard>>,
     /// Absolute URL for the share sheet.
     pub share_url: String,
+    /// The post carries product tags (the shopping-bag badge).
+    pub has_tags: bool,
 }
 
 fn ratio_class(images: &[ImageRecord]) -> &'static str {
@@ -139,7 +190,12 @@ impl PostCard {
             kind: p.author_kind.as_str().to_owned(),
             can_edit: mine,
             can_delete: mine || ui.admin,
-            images: v.images.iter().map(ImageView::new).collect(),
+            images: v
+                .images
+                .iter()
+                .map(|i| ImageView::with_tags(ui, i, &v.tags))
+                .collect(),
+            has_tags: !v.tags.is_empty(),
             ratio: ratio_class(&v.images),
             caption: rich_text(&p.caption),
             location: p.location.clone(),
