@@ -182,6 +182,7 @@ impl AccountService {
         let id = accounts::insert(tx.conn(), &new)
             .await
             .map_err(map_unique)?;
+        crate::search::account_changed(tx.conn(), "account.created", id).await?;
         let user = accounts::find_by_id(tx.conn(), id)
             .await?
             .ok_or_else(|| ServiceError::Internal("inserted user vanished".into()))?;
@@ -389,6 +390,7 @@ impl AccountService {
         };
         let mut tx = self.db.begin().await?;
         accounts::update_profile(tx.conn(), viewer.user_id, &update, Timestamp::now()).await?;
+        crate::search::account_changed(tx.conn(), "account.updated", viewer.user_id).await?;
         let user = accounts::find_by_id(tx.conn(), viewer.user_id)
             .await?
             .ok_or(ServiceError::NotFound)?;

@@ -979,6 +979,7 @@ impl CatalogService {
             }
             insert_variant_checked(tx.conn(), v, now).await?;
         }
+        crate::search::product_changed(tx.conn(), "product.created", pid).await?;
         shop_store::recount_products(tx.conn(), shop.id).await?;
         let view = product_view(tx.conn(), Some(viewer), pid).await?;
         tx.commit().await?;
@@ -1075,6 +1076,13 @@ impl CatalogService {
                 return Err(ServiceError::Validation(dedup(errs)));
             }
         }
+        let archived = p.status == ProductStatus::Archived.as_str();
+        let kind = if archived {
+            "product.archived"
+        } else {
+            "product.updated"
+        };
+        crate::search::product_changed(tx.conn(), kind, p.id).await?;
         shop_store::recount_products(tx.conn(), p.shop_id).await?;
         let view = product_view(tx.conn(), Some(viewer), p.id).await?;
         tx.commit().await?;
@@ -1090,6 +1098,7 @@ impl CatalogService {
         require_staff(tx.conn(), viewer, ShopRef::Id(p.shop_id), false).await?;
         let images = products::images_of(tx.conn(), &[id]).await?;
         products::delete(tx.conn(), id).await?;
+        crate::search::product_changed(tx.conn(), "product.deleted", id).await?;
         shop_store::recount_products(tx.conn(), p.shop_id).await?;
         tx.commit().await?;
         self.forget(images.iter().map(|i| media_prefix(&i.media_key).to_owned()))
@@ -1154,6 +1163,7 @@ impl CatalogService {
             v.sku = format!("P{}-{}", p.id, position + 1);
         }
         let vid = insert_variant_checked(tx.conn(), &v, now).await?;
+        crate::search::product_changed(tx.conn(), "product.updated", p.id).await?;
         let view = product_view(tx.conn(), Some(viewer), p.id).await?;
         tx.commit().await?;
         Ok((view, vid))
@@ -1199,6 +1209,7 @@ impl CatalogService {
             Err(e) if e.is_unique_on("sku_key") => return Err(sku_taken(&v.sku)),
             Err(e) => return Err(e.into()),
         }
+        crate::search::product_changed(tx.conn(), "product.updated", p.id).await?;
         let view = product_view(tx.conn(), Some(viewer), p.id).await?;
         tx.commit().await?;
         Ok(view)
@@ -1227,6 +1238,7 @@ impl CatalogService {
             ));
         }
         products::delete_variant(tx.conn(), v.id).await?;
+        crate::search::product_changed(tx.conn(), "product.updated", v.product_id).await?;
         let view = product_view(tx.conn(), Some(viewer), v.product_id).await?;
         tx.commit().await?;
         Ok(view)

@@ -778,7 +778,10 @@ impl CatalogFeedService {
                 }
             }
         }
-        pending.flush(tx.conn(), &images, now).await?;
+        let mut touched = pending.flush(tx.conn(), &images, now).await?;
+        // Every product the batch wrote or found, whether or not it changed: re-indexing is idempotent.
+        touched.extend(by_key.values().map(|p| p.id).filter(|id| *id > 0));
+        crate::search::products_changed(tx.conn(), "product.imported", &touched).await?;
         if inserted_products {
             shop_store::recount_products(tx.conn(), shop.id).await?;
         }
@@ -1663,7 +1666,7 @@ impl Pending {
         mut c: Conn<'_>,
         images: &HashMap<i64, Vec<String>>,
         now: Timestamp,
-    ) -> ServiceResult<()> {
+    ) -> ServiceResult<Vec<i64>> {
         let mut real: HashMap<i64, i64> = HashMap::new();
         if !self.products.is_empty() {
             let rows: Vec<(ProductRecord, String)> = self
@@ -1709,7 +1712,8 @@ impl Pending {
             .collect();
         souk_store::jobs::enqueue_many(c, JOB_IMAGE, &jobs, now).await?;
         self.products.clear();
-        Ok(())
+        // The new products' ids, for the search event.
+        Ok(real.into_values().collect())
     }
 }
 

@@ -1,58 +1,75 @@
 //! Search: keeping the index in step with the database, and answering searches and suggestions with
 //! views loaded (and visibility re-checked) from the database.
 //!
-//! Keeping up to date. The indexer ([`SearchService::sync`]) runs on a timer in `souk serve`. It reads the
-//! rows changed since the high-water mark stored with the last index commit (`updated_at` of products,
-//! variants, shops, reviews, posts and accounts, minus a few seconds of overlap for transactions that
-//! committed late), and every so often a *sweep* compares the index's ids with the searchable ids in the
-//! database, which catches what leaves no `updated_at` behind: deleted posts and products, moderation
-//! hides, suspensions. Results are always re-loaded through the normal visibility rules, so anything the
-//! index still holds for a moment is never shown. `POST /api/v1/admin/search/sync` runs a sync with a
-//! sweep at once (operators, and tests that need read-your-writes); `souk search reindex` rebuilds.
+//! Keeping up to date. Every write that changes what search shows publishes an outbox event in its own
+//! transaction (the helpers at the end of this module: `product.created|updated|archived|deleted`, one
+//! `product.imported` per catalog import batch, `post.created|shared|edited|deleted|hidden`,
+//! `account.created|updated|suspended`, `shop.updated`). Payloads only name ids: `product_id(s)`,
+//! `post_id(s)`, `user_id(s)`, `hashtag_id(s)`, `shop_id(s)`. The indexer ([`SearchService::sync`]) reads
+//! the events after its cursor in batches, re-reads the current rows of the ids they name (an account
+//! event also reaches the account's posts, a post event the hashtags it had and has, a shop event the
+//! shop's products), upserts what is still searchable and deletes the rest, commits the index, and only
+//! then acknowledges the batch. A crash in between re-applies the batch, which is harmless because a
+//! document is always rebuilt from the row as it is now. Events that name nothing searchable (orders,
+//! payments) are acknowledged without touching the index.
 //!
-//! The outbox (`crate::events`) is read too: any event whose payload names a `product_id`, `post_id`,
-//! `user_id` or `hashtag_id` has that row re-read on the next run, and `souk serve` wakes the indexer as
-//! soon as events are published, so changes that announce themselves are searchable at once. Nothing
-//! depends on every change being announced: the `updated_at` scan and the sweep remain the safety net.
+//! Which cursor. Every node of a multi-node setup keeps its own index in a local folder, so each needs
+//! its own position in the outbox: the cursor is the `event_cursors` row of subscriber `search`, or
+//! `search@<node_id>` when `[search] node_id` is set (set it on every node when there are several; a
+//! node taken out of service should have its row deleted, or it holds back `purge_delivered`). The index
+//! commit stores the subscriber name with the last event it applied; an index whose checkpoint names no
+//! or another subscriber (a new folder, an index copied from another node, a format from before the
+//! outbox) is rebuilt on the next run rather than trusted.
 //!
-//! Every write to the index goes through one lock, so a sync and a rebuild never interleave.
+//! Rebuilding (`souk search reindex`, or a missing index) first notes the outbox horizon (the last event
+//! readable now), then reads every searchable row, commits, and moves the cursor to that horizon: every
+//! event up to it describes a change the rebuild has read, and later ones are applied by the next sync.
+//!
+//! What is not announced and so only refreshed by the next event for the same row or by a rebuild:
+//! counters that only rank results (likes, comments, followers, a hashtag's use count beyond the post
+//! that changed it), stock reaching zero through orders, and review ratings. Results are always
+//! re-loaded through the normal visibility rules, so a stale document is never shown beyond what the
+//! database allows.
+//!
+//! `POST /api/v1/admin/search/sync` runs the indexer at once and waits until every event committed
+//! before the call is applied (operators, and tests that need read-your-writes); `souk serve` runs it
+//! every `sync_interval_ms`, and at once when this process wakes the outbox (`Events::publish`). Every
+//! write to the index goes through one lock, so a sync and a rebuild never interleave.
 
 use crate::catalog::{self, ProductView};
-use crate::events::Events;
+use crate::events::{self, Event, Events};
+use crate::ledger::rb;
 use crate::social::{PostView, SocialService};
 use crate::{ServiceError, ServiceResult, Viewer};
-use souk_domain::Timestamp;
+use serde_json::{Value, json};
 use souk_domain::account::Role;
 use souk_domain::commerce::ProductStatus;
 use souk_search::{
     AccountDoc, Document, HashtagDoc, Kind, PostDoc, PriceBucket, ProductDoc, ProductFilters,
     SearchError, SearchIndex, SearchRequest,
 };
-use souk_store::Db;
 use souk_store::search::{self as store, Select};
-use std::collections::HashMap;
+use souk_store::{Conn, Db};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use souk_search::{IndexLocation, TantivyIndex};
 pub use store::{AccountCard, HashtagRow};
 
-/// Rows read and written per batch while rebuilding.
+/// Rows read and written per batch (rebuilds, and ids re-read per query while syncing).
 const BATCH: i64 = 500;
-/// Changes are re-read this far behind the mark: a transaction may commit a row stamped a little before
-/// the moment the previous sync read.
-const OVERLAP_MICROS: i64 = 10_000_000;
-/// A timed sync sweeps for removals every this many runs.
-const SWEEP_EVERY: u64 = 10;
 const MAX_LIMIT: i64 = 50;
 const DEFAULT_LIMIT: i64 = 24;
 const MAX_QUERY_CHARS: usize = 200;
-/// The indexer's name as an outbox subscriber.
+/// The indexer's name as an outbox subscriber; `search@<node_id>` on a named node.
 const SUBSCRIBER: &str = "search";
-/// Outbox events read per run.
-const EVENTS_PER_RUN: usize = 1000;
+/// Outbox events read, applied and acknowledged together.
+const EVENTS_PER_BATCH: usize = 1000;
+/// How long an operator's sync waits for events committed before it started to become readable (on
+/// PostgreSQL an event is readable once every older transaction has finished).
+const CATCH_UP_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct SearchConfig {
@@ -62,6 +79,9 @@ pub struct SearchConfig {
     pub in_memory: bool,
     /// Milliseconds between indexer runs in `souk serve`.
     pub sync_interval_ms: u64,
+    /// Names this node's outbox cursor when several nodes each keep their own index; empty on a single
+    /// node (see the module note).
+    pub node_id: String,
 }
 
 /// In memory by default, so a `ServiceConfig::default()` (unit tests) never writes a folder into the
@@ -72,6 +92,7 @@ impl Default for SearchConfig {
             dir: PathBuf::from("souk-data/search"),
             in_memory: true,
             sync_interval_ms: 2_000,
+            node_id: String::new(),
         }
     }
 }
@@ -191,11 +212,12 @@ pub struct SearchService {
     db: Db,
     index: Arc<dyn SearchIndex>,
     social: SocialService,
-    /// The outbox, read with this service's own cursor.
+    /// The outbox, read with this node's cursor.
     events: Events,
+    /// This node's subscriber name in `event_cursors`.
+    subscriber: Arc<str>,
     /// Serialises index writers (sync, rebuild).
     writing: Arc<tokio::sync::Mutex<()>>,
-    runs: Arc<AtomicU64>,
     interval: Duration,
 }
 
@@ -224,23 +246,26 @@ impl SearchService {
             social,
             Arc::new(index),
             Duration::from_millis(config.sync_interval_ms.max(100)),
+            &subscriber_name(&config.node_id),
         ))
     }
 
-    /// A service over any [`SearchIndex`] (another engine, or a bulk-build index).
+    /// A service over any [`SearchIndex`] (another engine, or a bulk-build index), reading the outbox
+    /// as `subscriber`.
     pub fn with_index(
         db: Db,
         social: SocialService,
         index: Arc<dyn SearchIndex>,
         interval: Duration,
+        subscriber: &str,
     ) -> Self {
         Self {
             events: Events::new(db.clone()),
+            subscriber: Arc::from(subscriber),
             db,
             index,
             social,
             writing: Arc::new(tokio::sync::Mutex::new(())),
-            runs: Arc::new(AtomicU64::new(0)),
             interval,
         }
     }
@@ -251,6 +276,11 @@ impl SearchService {
 
     pub fn index(&self) -> &Arc<dyn SearchIndex> {
         &self.index
+    }
+
+    /// This node's name in `event_cursors`.
+    pub fn subscriber(&self) -> &str {
+        &self.subscriber
     }
 
     async fn blocking<T: Send + 'static>(
@@ -264,10 +294,38 @@ impl SearchService {
             .map_err(index_error)
     }
 
-    /// Operators only: a sync with a sweep, now.
+    /// Operators only: applies every outbox event committed before the call, waiting (up to
+    /// [`CATCH_UP_WAIT`]) for those PostgreSQL does not let readers see yet.
     pub async fn sync_as(&self, viewer: &Viewer) -> ServiceResult<SyncReport> {
         require_admin(viewer)?;
-        self.sync(true).await
+        let target = {
+            let mut h = self.db.read().await?;
+            souk_store::events::latest_id(h.conn()).await?
+        };
+        let deadline = tokio::time::Instant::now() + CATCH_UP_WAIT;
+        let mut report = SyncReport::default();
+        loop {
+            let r = self.sync().await?;
+            report.indexed += r.indexed;
+            report.removed += r.removed;
+            report.rebuilt |= r.rebuilt;
+            let pending = {
+                let mut h = self.db.read().await?;
+                souk_store::events::pending_through(h.conn(), &self.subscriber, target).await?
+            };
+            if !pending {
+                return Ok(report);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ServiceError::refused(
+                    crate::Refusal::Conflict,
+                    "search_sync_behind",
+                    "Some changes could not be read yet because another database transaction is still \
+                     running; the indexer will apply them shortly.",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Operators only: rebuilds the whole index from the database.
@@ -276,93 +334,73 @@ impl SearchService {
         self.reindex().await
     }
 
-    /// Brings the index up to date with what changed since the last run; `sweep` also removes documents
-    /// the database no longer has as searchable and adds any that are missing. An index without a
-    /// checkpoint is rebuilt.
-    pub async fn sync(&self, sweep: bool) -> ServiceResult<SyncReport> {
+    /// Applies the outbox events after this node's cursor, a batch at a time, until none are left. An
+    /// index that has no checkpoint of this subscriber is rebuilt instead.
+    pub async fn sync(&self) -> ServiceResult<SyncReport> {
         let _writing = self.writing.lock().await;
         let checkpoint = self.blocking(|i| i.checkpoint()).await?;
-        // The checkpoint is `{"since": micros}`: rows changed after that may not be in the index yet.
-        let since = checkpoint
+        let ours = checkpoint
             .as_deref()
             .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-            .and_then(|c| c["since"].as_i64());
-        let Some(since) = since else {
+            .is_some_and(|c| c["subscriber"].as_str() == Some(&*self.subscriber));
+        if !ours {
             return self.rebuild_locked().await;
-        };
-        let run = self.runs.fetch_add(1, Ordering::Relaxed);
-        let sweep = sweep || run % SWEEP_EVERY == SWEEP_EVERY - 1;
-        let started = Timestamp::now().as_micros();
-        let after = since - OVERLAP_MICROS;
+        }
         let mut report = SyncReport::default();
-        let mut changed = {
-            let mut h = self.db.read().await?;
-            [
-                (
-                    Kind::Product,
-                    store::changed_products(h.conn(), after).await?,
-                ),
-                (Kind::Post, store::changed_posts(h.conn(), after).await?),
-                (
-                    Kind::Account,
-                    store::changed_accounts(h.conn(), after).await?,
-                ),
-                (
-                    Kind::Hashtag,
-                    store::changed_hashtags(h.conn(), after).await?,
-                ),
-            ]
-        };
-        let events = self.events.poll(SUBSCRIBER, EVENTS_PER_RUN).await?;
-        let last_event = events.last().map(|e| e.id);
-        for e in &events {
-            for (kind, ids) in changed.iter_mut() {
-                if let Some(id) = event_id(&e.payload, *kind) {
-                    ids.push(id);
-                }
+        loop {
+            let events = self.events.poll(&self.subscriber, EVENTS_PER_BATCH).await?;
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            let touched = self.expand(Touched::of(&events)).await?;
+            let before = report;
+            for (kind, ids) in touched.by_kind() {
+                self.refresh(kind, &ids, &mut report).await?;
             }
-        }
-        for (kind, mut ids) in changed {
-            ids.sort_unstable();
-            ids.dedup();
-            self.refresh(kind, &ids, &mut report).await?;
-        }
-        if sweep {
-            for kind in Kind::ALL {
-                let wanted = {
-                    let mut h = self.db.read().await?;
-                    match kind {
-                        Kind::Product => store::searchable_product_ids(h.conn()).await?,
-                        Kind::Post => store::searchable_post_ids(h.conn()).await?,
-                        Kind::Account => store::searchable_account_ids(h.conn()).await?,
-                        Kind::Hashtag => store::searchable_hashtag_ids(h.conn()).await?,
-                    }
-                };
-                let have = self.blocking(move |i| i.ids(kind)).await?;
-                let (missing, extra) = diff_sorted(&wanted, &have);
-                if !extra.is_empty() {
-                    report.removed += extra.len() as u64;
-                    self.blocking(move |i| i.remove(kind, &extra)).await?;
-                }
-                self.refresh(kind, &missing, &mut report).await?;
+            if report != before {
+                let cp = self.checkpoint(last);
+                self.blocking(move |i| i.commit(Some(&cp))).await?;
             }
-        }
-        if report.indexed > 0 || report.removed > 0 {
-            let cp = serde_json::json!({ "since": started }).to_string();
-            self.blocking(move |i| i.commit(Some(&cp))).await?;
-        }
-        // Acknowledged only once what they named is committed: delivery stays at least once.
-        if let Some(last) = last_event {
-            self.events.ack(SUBSCRIBER, last).await?;
+            // Acknowledged only once what they named is committed: delivery stays at least once.
+            self.events.ack(&self.subscriber, last).await?;
+            if events.len() < EVENTS_PER_BATCH {
+                break;
+            }
         }
         Ok(report)
+    }
+
+    /// `{"subscriber": …, "event": …}`: whose cursor the index follows, and the last event it applied.
+    fn checkpoint(&self, event: i64) -> String {
+        serde_json::json!({ "subscriber": &*self.subscriber, "event": event }).to_string()
+    }
+
+    /// Adds the rows the named ones reach: an account's posts (suspension hides them, the display name
+    /// is in them), the hashtags posts now link, a shop's products (they carry its handle and name).
+    async fn expand(&self, mut t: Touched) -> ServiceResult<Touched> {
+        let mut h = self.db.read().await?;
+        for chunk in t.authors.chunks(BATCH as usize) {
+            let posts = store::post_ids_by_authors(h.conn(), chunk).await?;
+            t.posts.extend(posts);
+        }
+        for chunk in t.shops.chunks(BATCH as usize) {
+            let products = store::product_ids_of_shops(h.conn(), chunk).await?;
+            t.products.extend(products);
+        }
+        t.posts.sort_unstable();
+        t.posts.dedup();
+        for chunk in t.posts.chunks(BATCH as usize) {
+            let tags = store::hashtag_ids_of_posts(h.conn(), chunk).await?;
+            t.hashtags.extend(tags);
+        }
+        Ok(t)
     }
 
     /// Re-reads `ids` of a kind: searchable ones are (re)indexed, the rest removed.
     async fn refresh(&self, kind: Kind, ids: &[i64], report: &mut SyncReport) -> ServiceResult<()> {
         for chunk in ids.chunks(BATCH as usize) {
             let docs = self.load(kind, Select::Ids(chunk)).await?;
-            let found: Vec<i64> = docs.iter().map(Document::id).collect();
+            let found: HashSet<i64> = docs.iter().map(Document::id).collect();
             let gone: Vec<i64> = chunk
                 .iter()
                 .copied()
@@ -378,7 +416,6 @@ impl SearchService {
         }
         Ok(())
     }
-
     async fn load(&self, kind: Kind, select: Select<'_>) -> ServiceResult<Vec<Document>> {
         let mut h = self.db.read().await?;
         Ok(match kind {
@@ -435,7 +472,12 @@ impl SearchService {
     }
 
     async fn rebuild_locked(&self) -> ServiceResult<SyncReport> {
-        let started = Timestamp::now().as_micros();
+        // Noted before any row is read: every event up to here describes a change the rows below
+        // already show, so the cursor may skip them once the rebuild is committed.
+        let horizon = {
+            let mut h = self.db.read().await?;
+            souk_store::events::horizon(h.conn()).await?
+        };
         self.blocking(|i| i.clear()).await?;
         let mut report = SyncReport {
             rebuilt: true,
@@ -461,8 +503,11 @@ impl SearchService {
                 self.blocking(move |i| i.upsert(&docs)).await?;
             }
         }
-        let cp = serde_json::json!({ "since": started }).to_string();
+        let cp = self.checkpoint(horizon.unwrap_or(0));
         self.blocking(move |i| i.commit(Some(&cp))).await?;
+        if let Some(last) = horizon {
+            self.events.ack(&self.subscriber, last).await?;
+        }
         Ok(report)
     }
 
@@ -477,7 +522,7 @@ impl SearchService {
                 _ = tick.tick() => {}
                 () = wake.notified() => {}
             }
-            match self.sync(false).await {
+            match self.sync().await {
                 Ok(r) if r.indexed > 0 || r.removed > 0 => {
                     tracing::debug!(
                         indexed = r.indexed,
@@ -694,15 +739,136 @@ impl SearchService {
     }
 }
 
-/// The row of `kind` an outbox event names, if any (`{"product_id": 7}` and the like).
-fn event_id(payload: &serde_json::Value, kind: Kind) -> Option<i64> {
-    let key = match kind {
-        Kind::Product => "product_id",
-        Kind::Post => "post_id",
-        Kind::Account => "user_id",
-        Kind::Hashtag => "hashtag_id",
+fn subscriber_name(node_id: &str) -> String {
+    match node_id.trim() {
+        "" => SUBSCRIBER.to_owned(),
+        node => format!("{SUBSCRIBER}@{node}"),
+    }
+}
+
+/// The ids a batch of outbox events names, by what they are.
+#[derive(Debug, Default, PartialEq)]
+struct Touched {
+    products: Vec<i64>,
+    posts: Vec<i64>,
+    accounts: Vec<i64>,
+    hashtags: Vec<i64>,
+    /// Accounts whose posts are re-read too.
+    authors: Vec<i64>,
+    /// Shops whose products are re-read.
+    shops: Vec<i64>,
+}
+
+impl Touched {
+    fn of(events: &[Event]) -> Self {
+        let mut t = Touched::default();
+        for e in events {
+            let p = &e.payload;
+            ids_at(p, "product", &mut t.products);
+            ids_at(p, "post", &mut t.posts);
+            ids_at(p, "user", &mut t.accounts);
+            ids_at(p, "hashtag", &mut t.hashtags);
+            // Only these kinds reach further: an order naming its buyer or shop must not re-index all
+            // their posts or products.
+            if e.kind.starts_with("account.") {
+                ids_at(p, "user", &mut t.authors);
+            }
+            if e.kind.starts_with("shop.") {
+                ids_at(p, "shop", &mut t.shops);
+            }
+        }
+        t
+    }
+
+    /// Sorted, distinct ids per kind.
+    fn by_kind(self) -> [(Kind, Vec<i64>); 4] {
+        let clean = |mut v: Vec<i64>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        [
+            (Kind::Product, clean(self.products)),
+            (Kind::Post, clean(self.posts)),
+            (Kind::Account, clean(self.accounts)),
+            (Kind::Hashtag, clean(self.hashtags)),
+        ]
+    }
+}
+
+/// Collects `{name}_id` and every number in `{name}_ids` from an event payload.
+fn ids_at(payload: &Value, name: &str, out: &mut Vec<i64>) {
+    if let Some(id) = payload.get(format!("{name}_id")).and_then(Value::as_i64) {
+        out.push(id);
+    }
+    if let Some(ids) = payload.get(format!("{name}_ids")).and_then(Value::as_array) {
+        out.extend(ids.iter().filter_map(Value::as_i64));
+    }
+}
+
+// ---- announcing changes ----
+//
+// Called by the services that change what search shows, on their transaction's connection, so the
+// event exists exactly when the change committed. Payloads stay small: the kind and the ids.
+
+/// `product.created|updated|archived|deleted` for one product.
+pub async fn product_changed(c: Conn<'_>, kind: &str, product_id: i64) -> ServiceResult<()> {
+    events::publish(c, kind, &json!({ "product_id": product_id })).await?;
+    Ok(())
+}
+
+/// One event for many products (a catalog import batch); nothing when the list is empty.
+pub async fn products_changed(c: Conn<'_>, kind: &str, product_ids: &[i64]) -> ServiceResult<()> {
+    if !product_ids.is_empty() {
+        events::publish(c, kind, &json!({ "product_ids": product_ids })).await?;
+    }
+    Ok(())
+}
+
+/// `post.created|shared|edited|hidden` for one post, naming the hashtags it links now. Call it before
+/// an edit unlinks the old hashtags (their counts drop; the indexer finds the new ones itself).
+pub async fn post_changed(mut c: Conn<'_>, kind: &str, post_id: i64) -> ServiceResult<()> {
+    let tags = store::hashtag_ids_of_posts(rb(&mut c), &[post_id]).await?;
+    post_event(c, kind, &[post_id], &tags).await
+}
+
+/// `post.deleted`, naming the post, its shares (deleted with it) and their hashtags; call it before
+/// anything is deleted, while those can still be read.
+pub async fn post_deleted(mut c: Conn<'_>, post_id: i64) -> ServiceResult<()> {
+    let mut ids = vec![post_id];
+    let shares = souk_store::posts::shares_of(rb(&mut c), post_id).await?;
+    ids.extend(shares.into_iter().map(|(share, _)| share));
+    let tags = store::hashtag_ids_of_posts(rb(&mut c), &ids).await?;
+    post_event(c, "post.deleted", &ids, &tags).await
+}
+
+async fn post_event(
+    c: Conn<'_>,
+    kind: &str,
+    post_ids: &[i64],
+    hashtag_ids: &[i64],
+) -> ServiceResult<()> {
+    let mut payload = match post_ids {
+        [one] => json!({ "post_id": one }),
+        many => json!({ "post_ids": many }),
     };
-    payload.get(key).and_then(serde_json::Value::as_i64)
+    if !hashtag_ids.is_empty() {
+        payload["hashtag_ids"] = json!(hashtag_ids);
+    }
+    events::publish(c, kind, &payload).await?;
+    Ok(())
+}
+
+/// `account.created|updated|suspended`; the indexer also re-reads the account's posts.
+pub async fn account_changed(c: Conn<'_>, kind: &str, user_id: i64) -> ServiceResult<()> {
+    events::publish(c, kind, &json!({ "user_id": user_id })).await?;
+    Ok(())
+}
+
+/// `shop.updated`: the shop's products carry its handle and name.
+pub async fn shop_changed(c: Conn<'_>, kind: &str, shop_id: i64) -> ServiceResult<()> {
+    events::publish(c, kind, &json!({ "shop_id": shop_id })).await?;
+    Ok(())
 }
 
 fn require_admin(viewer: &Viewer) -> ServiceResult<()> {
@@ -741,34 +907,6 @@ fn in_order<T>(ids: &[i64], items: impl IntoIterator<Item = T>, id: impl Fn(&T) 
     ids.iter().filter_map(|i| by_id.remove(i)).collect()
 }
 
-/// Ids in `wanted` but not `have`, and in `have` but not `wanted` (both sorted ascending).
-fn diff_sorted(wanted: &[i64], have: &[i64]) -> (Vec<i64>, Vec<i64>) {
-    let (mut missing, mut extra) = (Vec::new(), Vec::new());
-    let (mut i, mut j) = (0, 0);
-    while i < wanted.len() || j < have.len() {
-        match (wanted.get(i), have.get(j)) {
-            (Some(w), Some(h)) if w == h => {
-                i += 1;
-                j += 1;
-            }
-            (Some(w), Some(h)) if w < h => {
-                missing.push(*w);
-                i += 1;
-            }
-            (Some(w), None) => {
-                missing.push(*w);
-                i += 1;
-            }
-            (_, Some(h)) => {
-                extra.push(*h);
-                j += 1;
-            }
-            (None, None) => break,
-        }
-    }
-    (missing, extra)
-}
-
 fn product_doc(p: store::ProductRow) -> Document {
     let rating = if p.rating_count > 0 {
         p.rating_sum as f64 / p.rating_count as f64
@@ -801,20 +939,45 @@ fn product_doc(p: store::ProductRow) -> Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use souk_domain::Timestamp;
 
-    #[test]
-    fn diffs_sorted_id_lists() {
-        let (missing, extra) = diff_sorted(&[1, 2, 4, 7], &[2, 3, 4, 8, 9]);
-        assert_eq!(missing, vec![1, 7]);
-        assert_eq!(extra, vec![3, 8, 9]);
+    fn event(kind: &str, payload: Value) -> Event {
+        Event {
+            id: 1,
+            kind: kind.to_owned(),
+            payload,
+            created_at: Timestamp::from_micros(0),
+        }
     }
 
     #[test]
     fn reads_ids_from_event_payloads() {
-        let p = serde_json::json!({"product_id": 7, "user_id": 2});
-        assert_eq!(event_id(&p, Kind::Product), Some(7));
-        assert_eq!(event_id(&p, Kind::Account), Some(2));
-        assert_eq!(event_id(&p, Kind::Post), None);
+        let t = Touched::of(&[
+            event("product.imported", json!({"product_ids": [9, 7]})),
+            event(
+                "post.deleted",
+                json!({"post_ids": [3, 4], "hashtag_ids": [5]}),
+            ),
+            event(
+                "order.paid",
+                json!({"order_id": 1, "user_id": 2, "shop_id": 8}),
+            ),
+            event("account.suspended", json!({"user_id": 6})),
+            event("shop.updated", json!({"shop_id": 8, "product_id": 7})),
+        ]);
+        assert_eq!(t.authors, vec![6]);
+        assert_eq!(t.shops, vec![8]);
+        let [products, posts, accounts, hashtags] = t.by_kind();
+        assert_eq!(products, (Kind::Product, vec![7, 9]));
+        assert_eq!(posts, (Kind::Post, vec![3, 4]));
+        assert_eq!(accounts, (Kind::Account, vec![2, 6]));
+        assert_eq!(hashtags, (Kind::Hashtag, vec![5]));
+    }
+
+    #[test]
+    fn names_the_cursor_per_node() {
+        assert_eq!(subscriber_name(""), "search");
+        assert_eq!(subscriber_name(" eu-1 "), "search@eu-1");
     }
 
     #[test]

@@ -424,6 +424,10 @@ impl ShopService {
         let mut settings = settings_of(&shop);
         apply_patch(&mut settings, &patch)?;
         shops::update_settings(tx.conn(), shop.id, &settings, Timestamp::now()).await?;
+        if settings.name != shop.name {
+            // Product documents carry the shop's name.
+            crate::search::shop_changed(tx.conn(), "shop.updated", shop.id).await?;
+        }
         let shop = shops::by_id(tx.conn(), shop.id)
             .await?
             .ok_or(ServiceError::NotFound)?;

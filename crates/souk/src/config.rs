@@ -128,6 +128,9 @@ pub struct SearchSettings {
     pub dir: PathBuf,
     /// Milliseconds between indexer runs in `souk serve` (at least 100).
     pub sync_interval_ms: u64,
+    /// This node's name for its outbox cursor (`search@<node_id>`). Every node keeps its own index, so
+    /// give each a different one when several serve the same database; empty on a single node.
+    pub node_id: String,
 }
 
 impl Default for SearchSettings {
@@ -135,6 +138,7 @@ impl Default for SearchSettings {
         Self {
             dir: PathBuf::new(),
             sync_interval_ms: souk_service::search::SearchConfig::default().sync_interval_ms,
+            node_id: String::new(),
         }
     }
 }
@@ -499,6 +503,7 @@ impl Config {
             },
             in_memory: false,
             sync_interval_ms: self.search.sync_interval_ms.max(100),
+            node_id: self.search.node_id.clone(),
         }
     }
 

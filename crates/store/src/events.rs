@@ -120,3 +120,45 @@ pub async fn purge_delivered(c: Conn<'_>, before: Timestamp) -> StoreResult<u64>
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n)
 }
+
+/// The last event in delivery order that a reader can take now (see the module note), or `None` when
+/// there is none. A subscriber that has caught up with everything committed so far (a search rebuild)
+/// acknowledges this one; any event after it can still arrive and will be delivered.
+pub async fn horizon(c: Conn<'_>) -> StoreResult<Option<i64>> {
+    let id: Option<i64> = match c {
+        Conn::Postgres(c) => {
+            sqlx::query_scalar(
+                "SELECT id FROM events \
+                 WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+                 ORDER BY tx_id DESC, id DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *c)
+            .await?
+        }
+        Conn::Sqlite(c) => {
+            sqlx::query_scalar("SELECT id FROM events ORDER BY tx_id DESC, id DESC LIMIT 1")
+                .fetch_optional(&mut *c)
+                .await?
+        }
+    };
+    Ok(id)
+}
+
+/// The highest event id committed so far (0 when there is none).
+pub async fn latest_id(c: Conn<'_>) -> StoreResult<i64> {
+    let id: Option<i64> = on_conn!(c, c => sqlx::query_scalar("SELECT MAX(id) FROM events")
+        .fetch_one(&mut *c).await)?;
+    Ok(id.unwrap_or(0))
+}
+
+/// Whether `subscriber` still has events with an id up to `up_to` to handle, whether or not they can be
+/// read yet: lets a caller wait until what had committed when it started has been delivered.
+pub async fn pending_through(c: Conn<'_>, subscriber: &str, up_to: i64) -> StoreResult<bool> {
+    const SQL: &str = "SELECT EXISTS (SELECT 1 FROM events e \
+        LEFT JOIN event_cursors k ON k.subscriber = $1 \
+        WHERE e.id <= $2 AND (e.tx_id > COALESCE(k.last_tx, 0) \
+            OR (e.tx_id = COALESCE(k.last_tx, 0) AND e.id > COALESCE(k.last_id, 0))))";
+    let pending: bool = on_conn!(c, c => sqlx::query_scalar(SQL).bind(subscriber).bind(up_to)
+        .fetch_one(&mut *c).await)?;
+    Ok(pending)
+}

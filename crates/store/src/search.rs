@@ -1,5 +1,5 @@
-//! What the search indexer reads: searchable rows shaped as index documents, the ids that changed since a
-//! time, and the full id lists that tell the indexer what must no longer be in the index.
+//! What the search indexer reads: searchable rows shaped as index documents, and the ids an outbox event
+//! reaches beyond the rows it names (an author's posts, a post's hashtags, a shop's products).
 //!
 //! "Searchable" is decided here, once: active products; posts not hidden by moderation whose author is
 //! not suspended (reposts only when they add a caption); accounts not suspended; hashtags in use.
@@ -251,65 +251,52 @@ pub async fn hashtags(c: Conn<'_>, select: Select<'_>) -> StoreResult<Vec<Hashta
         .collect())
 }
 
-async fn id_list(c: Conn<'_>, sql: String, since: Option<i64>) -> StoreResult<Vec<i64>> {
-    let ids: Vec<i64> = on_conn!(c, c => {
+/// Ids from `sql`, whose placeholders `$1..` take `ids` in turn.
+async fn id_list(c: Conn<'_>, sql: String, ids: &[i64]) -> StoreResult<Vec<i64>> {
+    let found: Vec<i64> = on_conn!(c, c => {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        if let Some(t) = since {
-            q = q.bind(t);
+        for id in ids {
+            q = q.bind(*id);
         }
         q.fetch_all(&mut *c).await
     })?;
-    Ok(ids)
+    Ok(found)
 }
 
-/// Products whose text, price, stock, shop name or rating may have changed after `since` (micros).
-/// Scans without an index on `updated_at`: cheap next to the work it saves, and the outbox replaces it.
-pub async fn changed_products(c: Conn<'_>, since: i64) -> StoreResult<Vec<i64>> {
-    const SQL: &str = "SELECT id FROM products WHERE updated_at > $1 \
-        UNION SELECT product_id FROM variants WHERE updated_at > $1 \
-        UNION SELECT p.id FROM products p JOIN shops s ON s.id = p.shop_id WHERE s.updated_at > $1 \
-        UNION SELECT product_id FROM reviews WHERE updated_at > $1";
-    id_list(c, SQL.to_owned(), Some(since)).await
-}
-
-pub async fn changed_posts(c: Conn<'_>, since: i64) -> StoreResult<Vec<i64>> {
-    const SQL: &str = "SELECT id FROM posts WHERE updated_at > $1";
-    id_list(c, SQL.to_owned(), Some(since)).await
-}
-
-pub async fn changed_accounts(c: Conn<'_>, since: i64) -> StoreResult<Vec<i64>> {
-    const SQL: &str = "SELECT id FROM users WHERE updated_at > $1";
-    id_list(c, SQL.to_owned(), Some(since)).await
-}
-
-/// Hashtags on posts written or edited after `since` (their counts moved).
-pub async fn changed_hashtags(c: Conn<'_>, since: i64) -> StoreResult<Vec<i64>> {
-    const SQL: &str = "SELECT DISTINCT ph.hashtag_id FROM post_hashtags ph \
-        JOIN posts p ON p.id = ph.post_id WHERE p.updated_at > $1";
-    id_list(c, SQL.to_owned(), Some(since)).await
-}
-
-/// Every searchable id of each kind, ascending: what the index should hold.
-pub async fn searchable_product_ids(c: Conn<'_>) -> StoreResult<Vec<i64>> {
-    let sql = format!("SELECT p.id FROM products p WHERE {SEARCHABLE_PRODUCT} ORDER BY p.id");
-    id_list(c, sql, None).await
-}
-
-pub async fn searchable_post_ids(c: Conn<'_>) -> StoreResult<Vec<i64>> {
+/// Posts written by any of `user_ids`: a suspension or a new display name changes how they are indexed.
+pub async fn post_ids_by_authors(c: Conn<'_>, user_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "SELECT p.id FROM posts p JOIN users u ON u.id = p.author_id WHERE {SEARCHABLE_POST} ORDER BY p.id"
+        "SELECT id FROM posts WHERE author_id IN ({}) ORDER BY id",
+        placeholders(1, user_ids.len())
     );
-    id_list(c, sql, None).await
+    id_list(c, sql, user_ids).await
 }
 
-pub async fn searchable_account_ids(c: Conn<'_>) -> StoreResult<Vec<i64>> {
-    let sql = format!("SELECT u.id FROM users u WHERE {SEARCHABLE_ACCOUNT} ORDER BY u.id");
-    id_list(c, sql, None).await
+/// Hashtags linked to any of `post_ids` now (a new or edited post moved their counts).
+pub async fn hashtag_ids_of_posts(c: Conn<'_>, post_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if post_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT hashtag_id FROM post_hashtags WHERE post_id IN ({}) ORDER BY hashtag_id",
+        placeholders(1, post_ids.len())
+    );
+    id_list(c, sql, post_ids).await
 }
 
-pub async fn searchable_hashtag_ids(c: Conn<'_>) -> StoreResult<Vec<i64>> {
-    let sql = format!("SELECT h.id FROM hashtags h WHERE {SEARCHABLE_HASHTAG} ORDER BY h.id");
-    id_list(c, sql, None).await
+/// Products of any of `shop_ids`: their documents carry the shop's handle and name.
+pub async fn product_ids_of_shops(c: Conn<'_>, shop_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if shop_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM products WHERE shop_id IN ({}) ORDER BY id",
+        placeholders(1, shop_ids.len())
+    );
+    id_list(c, sql, shop_ids).await
 }
 
 /// An account as a search result row.

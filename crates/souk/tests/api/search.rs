@@ -3,7 +3,10 @@
 //! autocomplete for accounts and hashtags, and product text escaped on the search page.
 //!
 //! Tests bring the index up to date with `POST /api/v1/admin/search/sync` (what the indexer in `serve`
-//! does every few seconds) instead of waiting for it.
+//! does every few seconds) instead of waiting for it. The first sync of a new index rebuilds it; the
+//! outbox tests sync once before changing anything, so what they check afterwards came from events. The
+//! indexer of the running server may apply an event before the test's sync does, so the tests check what
+//! searches find (and that a second sync finds nothing to do) rather than how many documents a sync wrote.
 
 use crate::commerce_support::*;
 use crate::social_support::*;
@@ -24,6 +27,14 @@ async fn sync(app: &TestApp, admin: &str) -> Value {
         .await;
     assert_eq!(status, StatusCode::OK, "sync: {body}");
     body
+}
+
+/// A sync that must have found nothing to do.
+async fn assert_idle_sync(app: &TestApp, admin: &str) {
+    assert_eq!(
+        sync(app, admin).await,
+        json!({"indexed": 0, "removed": 0, "rebuilt": false})
+    );
 }
 
 async fn search(app: &TestApp, query: &str) -> Value {
@@ -244,6 +255,106 @@ backend_tests! {
         // A query that reads as HTML comes back escaped in the box.
         let html = entities(&app.get("/search?q=%22%3E%3Cb%3Ex").await.text().await.unwrap());
         assert!(html.contains("value=\"&quot;&gt;&lt;b&gt;x\""), "{html}");
+    }
+
+    async fn product_changes_reach_the_index_through_the_outbox(backend) {
+        let app = TestApp::start(backend).await;
+        let admin = operator(&app).await;
+        let m = merchant(&app, "campgoods").await;
+        shop(&app, &m.token, "camp-goods", "USD").await;
+        sync(&app, &admin).await;
+        assert_idle_sync(&app, &admin).await;
+
+        // Created: findable after the next sync, which rebuilt nothing.
+        let lamp = titled(&app, &m.token, "camp-goods", "Brass camping lantern", json!({})).await;
+        let report = sync(&app, &admin).await;
+        assert_eq!(report["rebuilt"], false, "{report}");
+        assert_eq!(titles(&app, "lantern").await, vec!["Brass camping lantern".to_owned()]);
+        // Running it again changes nothing.
+        assert_idle_sync(&app, &admin).await;
+
+        // Edited: the new title finds it, the old one no longer does.
+        let (status, body) = app.call(Method::PATCH, &format!("/api/v1/products/{}", lamp["id"]), Some(&m.token),
+            Some(&json!({"title": "Brass storm lamp"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        sync(&app, &admin).await;
+        assert!(titles(&app, "lantern").await.is_empty());
+        assert_eq!(titles(&app, "storm").await, vec!["Brass storm lamp".to_owned()]);
+
+        // Archived: gone from the index, not only hidden at load time.
+        let (status, body) = app.call(Method::PATCH, &format!("/api/v1/products/{}", lamp["id"]), Some(&m.token),
+            Some(&json!({"status": "archived"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        sync(&app, &admin).await;
+        assert!(titles(&app, "storm").await.is_empty());
+        assert_eq!(search(&app, "q=storm").await["total"], 0);
+
+        // A catalog import: one event per batch makes every imported product findable.
+        let feed = "id\ttitle\tdescription\tlink\timage_link\tavailability\tprice\n\
+            BEANIE-1\tMerino wool beanie\tWarm ribbed beanie.\thttps://camp.example/p/1\thttps://camp.example/i/1.jpg\tin_stock\t25.00 USD\n\
+            TOTE-1\t帆布托特包\t結實的帆布包。\thttps://camp.example/p/2\thttps://camp.example/i/2.jpg\tin_stock\t18.00 USD\n";
+        let run = crate::catalog_import::import(&app, &m.token, "camp-goods", feed.as_bytes().to_vec()).await;
+        assert_eq!(run["imported"], 2, "{run}");
+        let report = sync(&app, &admin).await;
+        assert_eq!(report["rebuilt"], false, "{report}");
+        assert_eq!(titles(&app, "beanie").await, vec!["Merino wool beanie".to_owned()]);
+        // Imported in traditional characters, found in simplified.
+        assert_eq!(titles(&app, "帆布托特包").await, vec!["帆布托特包".to_owned()]);
+        assert_eq!(titles(&app, "托特").await, vec!["帆布托特包".to_owned()]);
+        assert_idle_sync(&app, &admin).await;
+
+        // Deleted.
+        let beanie = mid_id(&search(&app, "q=beanie").await);
+        let (status, _) = delete(&app, &m.token, &format!("/api/v1/products/{beanie}")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        sync(&app, &admin).await;
+        assert!(titles(&app, "beanie").await.is_empty());
+    }
+
+    async fn post_and_account_changes_reach_the_index_through_the_outbox(backend) {
+        let app = TestApp::start(backend).await;
+        let admin = operator(&app).await;
+        sync(&app, &admin).await;
+
+        // A new account and its first post.
+        let jun = app.user("jun_park").await;
+        let post = app.create_post(&jun.token, "Morning matcha latte #cafehop", 1).await;
+        sync(&app, &admin).await;
+        assert_eq!(ids(&search(&app, "type=posts&q=matcha").await), vec![id(&post)]);
+        assert_eq!(search(&app, "type=users&q=jun_park").await["items"][0]["username"], "jun_park");
+        assert_eq!(search(&app, "type=tags&q=cafehop").await["items"][0]["tag"], "cafehop");
+
+        // An edited caption: the new words find it, the old words and the dropped hashtag do not.
+        let (status, body) = app.call(Method::PATCH, &format!("/api/v1/posts/{}", id(&post)), Some(&jun.token),
+            Some(&json!({"caption": "Evening espresso tonic #coffeebar"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        sync(&app, &admin).await;
+        assert!(ids(&search(&app, "type=posts&q=matcha").await).is_empty());
+        assert_eq!(ids(&search(&app, "type=posts&q=espresso").await), vec![id(&post)]);
+        assert!(search(&app, "type=tags&q=cafehop").await["items"].as_array().unwrap().is_empty());
+        assert_eq!(search(&app, "type=tags&q=coffeebar").await["items"][0]["tag"], "coffeebar");
+        assert_idle_sync(&app, &admin).await;
+
+        // A new display name finds the account.
+        let (status, _) = app.call(Method::PATCH, "/api/v1/users/jun_park", Some(&jun.token),
+            Some(&json!({"display_name": "Barista Jun"}))).await;
+        assert_eq!(status, StatusCode::OK);
+        sync(&app, &admin).await;
+        assert_eq!(search(&app, "type=users&q=barista").await["items"][0]["username"], "jun_park");
+
+        // Suspended: the account and its posts leave the index.
+        let reporter = app.user("reporter").await;
+        let (status, r) = crate::social_support::post(&app, &reporter.token, "/api/v1/reports",
+            json!({"target_kind": "account", "target": "jun_park", "reason": "spam"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+        let (status, _) = crate::social_support::post(&app, &admin, &format!("/api/v1/admin/reports/{}/resolve", id(&r)),
+            json!({"action": "suspend"})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        sync(&app, &admin).await;
+        assert_eq!(search(&app, "type=users&q=barista").await["total"], 0);
+        assert_eq!(search(&app, "type=users&q=jun_park").await["total"], 0);
+        assert_eq!(search(&app, "type=posts&q=espresso").await["total"], 0);
+        assert_idle_sync(&app, &admin).await;
     }
 
     async fn index_controls_are_for_operators(backend) {
