@@ -324,11 +324,13 @@ impl From<SyncReport> for SyncJson {
     }
 }
 
-/// Operators: brings the search index up to date now (changes since the last run, plus a sweep for
-/// deleted and hidden items) instead of waiting for the indexer's next run.
+/// Operators: brings the search index up to date now instead of waiting for the indexer's next run:
+/// applies every outbox event committed before the call (409 `search_sync_behind` if some cannot be
+/// read within ten seconds because another database transaction is still open).
 #[utoipa::path(post, path = "/api/v1/admin/search/sync", tag = "search",
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = SyncJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SyncJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 async fn sync(State(s): State<AppState>, ApiViewer(v): ApiViewer) -> ApiResult<Json<SyncJson>> {
     Ok(Json(s.services.search.sync_as(&v).await?.into()))
 }
