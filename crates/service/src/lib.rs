@@ -22,6 +22,7 @@ mod passwords;
 pub mod payments;
 pub mod rate_limit;
 pub mod refunds;
+pub mod reputation;
 pub mod reviews;
 pub mod search;
 mod secrets;
@@ -71,6 +72,8 @@ pub struct Services {
     pub attribution: attribution::AttributionService,
     /// Product tags on posts and the creators a shop lets tag its products.
     pub tags: tags::TagService,
+    /// Reputation alerts: the negative-feedback check, its settings and alerts.
+    pub reputation: reputation::ReputationService,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -160,6 +163,8 @@ impl Services {
             config.feeds.clone(),
         );
         catalog_feeds::register_jobs(&jobs, &feeds, &fetcher);
+        let reputation_service = reputation::ReputationService::new(db.clone(), jobs.clone());
+        reputation::register_jobs(&jobs, &reputation_service);
         let search_service = search::SearchService::new(
             db.clone(),
             social::SocialService::new(db.clone(), config.discover, media.clone()),
@@ -191,6 +196,7 @@ impl Services {
             search: search_service,
             attribution: attribution::AttributionService::new(db.clone()),
             tags: tags::TagService::new(db.clone()),
+            reputation: reputation_service,
             db,
         })
     }

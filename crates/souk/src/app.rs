@@ -134,6 +134,24 @@ impl App {
                 }
             }
         });
+        // Reputation checks: one job per shop each interval, keyed by shop and time slot so several nodes
+        // scheduling at once queue each check once (the check itself is idempotent through its cooldown).
+        let services = self.services.clone();
+        let every = self.config.jobs.reputation_check_secs.max(60);
+        let reputation = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(every));
+            let slot = i64::try_from(every).unwrap_or(600);
+            loop {
+                tick.tick().await;
+                if let Err(e) = services
+                    .reputation
+                    .enqueue_due(souk_domain::Timestamp::now(), slot)
+                    .await
+                {
+                    tracing::warn!(error = %e, "queueing reputation checks failed");
+                }
+            }
+        });
         // Background jobs run in this process unless `jobs.concurrency` is 0. After HTTP has drained, the
         // worker stops claiming and gives running jobs a moment to finish; any it abandons run again once
         // their lease expires, which is safe because handlers are idempotent.
@@ -167,6 +185,7 @@ impl App {
         mail.abort();
         release.abort();
         sources.abort();
+        reputation.abort();
         self.db.close().await;
         result.context("HTTP server failed")
     }

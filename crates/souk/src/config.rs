@@ -158,6 +158,9 @@ pub struct JobsSettings {
     pub backoff_max_secs: i64,
     /// Days finished jobs are kept for the admin page.
     pub keep_done_days: i64,
+    /// Seconds between reputation checks of every shop (at least 60). Each serving node schedules them; the
+    /// queue's dedupe key (shop + time slot) runs each check once.
+    pub reputation_check_secs: u64,
 }
 
 impl Default for JobsSettings {
@@ -170,6 +173,7 @@ impl Default for JobsSettings {
             backoff_base_secs: d.backoff_base_secs,
             backoff_max_secs: d.backoff_max_secs,
             keep_done_days: d.keep_done_days,
+            reputation_check_secs: 600,
         }
     }
 }

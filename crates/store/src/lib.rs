@@ -30,6 +30,7 @@ pub mod products;
 pub mod refunds;
 pub mod regions;
 pub mod reports;
+pub mod reputation;
 pub mod reviews;
 pub mod search;
 pub mod shops;

@@ -29,6 +29,7 @@ mod products;
 mod profiles;
 mod rate_limits;
 mod refunds;
+mod reputation;
 mod reviews;
 mod search;
 mod sessions;

@@ -17,6 +17,7 @@ mod payments;
 pub(crate) mod posts;
 pub(crate) mod products;
 mod refunds;
+pub(crate) mod reputation;
 pub(crate) mod reviews;
 mod search;
 mod sessions;
@@ -70,6 +71,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
         (name = "attribution", description = "Tag clicks and which posts and creators sold a shop's products"),
+        (name = "reputation", description = "Reputation alerts: negative-feedback trend, drivers, thresholds and alerts"),
         (name = "tags", description = "Product tags on posts, the product sheet behind a tag and shops' creator partners"),
     ),
 )]
@@ -118,6 +120,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
         .merge(attribution::routes())
+        .merge(reputation::routes())
         .merge(tags::routes())
 }
 

@@ -16,6 +16,7 @@ mod orders;
 mod people;
 mod posts;
 mod products;
+mod reputation;
 mod reviews;
 mod search;
 mod settings;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
             &state,
         )))
         .merge(attribution::routes())
+        .merge(reputation::routes())
         .merge(jobs::routes())
         .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
