@@ -29,6 +29,7 @@ mod secrets;
 pub mod shops;
 pub mod social;
 pub mod tags;
+pub mod ugc;
 
 pub use accounts::{AccountService, Viewer};
 pub use error::{Refusal, ServiceError, ServiceResult};
@@ -68,6 +69,8 @@ pub struct Services {
     pub catalog_feeds: catalog_feeds::CatalogFeedService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
+    /// Customer photos: the product gallery and shopper posts featured with the author's consent.
+    pub ugc: ugc::UgcService,
     /// Which posts and creators sold what: tag clicks, order attribution and the shop's report.
     pub attribution: attribution::AttributionService,
     /// Product tags on posts and the creators a shop lets tag its products.
@@ -194,6 +197,7 @@ impl Services {
             events: events::Events::new(db.clone()),
             fetcher,
             search: search_service,
+            ugc: ugc::UgcService::new(db.clone()),
             attribution: attribution::AttributionService::new(db.clone()),
             tags: tags::TagService::new(db.clone()),
             reputation: reputation_service,

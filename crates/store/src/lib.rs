@@ -36,6 +36,7 @@ pub mod search;
 pub mod shops;
 pub mod tags;
 pub mod tokens;
+pub mod ugc;
 
 pub use db::{Backend, Conn, ConnectOptions, Db, Handle, Tx};
 pub use error::{StoreError, StoreResult};

@@ -47,3 +47,4 @@ mod social_posts;
 mod social_profile;
 mod social_support;
 mod support;
+mod ugc;

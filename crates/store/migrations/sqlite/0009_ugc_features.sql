@@ -16,3 +16,18 @@ CREATE TABLE ugc_features (
 );
 CREATE INDEX ugc_features_author_idx ON ugc_features (author_id, status, id);
 CREATE INDEX ugc_features_shop_idx ON ugc_features (shop_id, status, id);
+
+-- Every step of a feature's consent history, oldest first: the request (with its message), the author's
+-- approval or refusal, a withdrawal. The feature row above holds only the current state, and a re-request
+-- after a decline or withdrawal resets it; this log keeps what came before, so consent stays provable.
+CREATE TABLE ugc_feature_events (
+    id INTEGER PRIMARY KEY,
+    feature_id BIGINT NOT NULL REFERENCES ugc_features (id) ON DELETE CASCADE,
+    action TEXT NOT NULL CHECK (action IN ('requested', 'approved', 'declined', 'withdrawn')),
+    actor_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    message TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX ugc_feature_events_feature_idx ON ugc_feature_events (feature_id, id);
+-- The product gallery marks posts a shop features: looked up by post.
+CREATE INDEX ugc_features_post_idx ON ugc_features (post_id, status);

@@ -25,6 +25,7 @@ mod shops;
 mod social;
 pub(crate) mod tags;
 mod tokens;
+pub(crate) mod ugc;
 pub(crate) mod views;
 
 pub use ops::ops_router;
@@ -70,6 +71,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
+        (name = "ugc", description = "Customer photos: the product gallery and shopper posts shops feature with consent"),
         (name = "attribution", description = "Tag clicks and which posts and creators sold a shop's products"),
         (name = "reputation", description = "Reputation alerts: negative-feedback trend, drivers, thresholds and alerts"),
         (name = "tags", description = "Product tags on posts, the product sheet behind a tag and shops' creator partners"),
@@ -119,6 +121,7 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
+        .merge(ugc::routes())
         .merge(attribution::routes())
         .merge(reputation::routes())
         .merge(tags::routes())

@@ -21,6 +21,7 @@ mod reviews;
 mod search;
 mod settings;
 mod shops;
+mod ugc;
 
 use crate::context::RequestCtx;
 use crate::error::{AppError, ErrorInfo, RenderedPage};
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(attribution::routes())
         .merge(reputation::routes())
         .merge(jobs::routes())
+        .merge(ugc::routes())
         .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
         .with_state(state)

@@ -103,6 +103,8 @@ struct PostPage {
     comment_error: String,
     comment_body: String,
     reply_to: Option<i64>,
+    /// "Request to feature" for shop staff (see pages/ugc.rs).
+    ugc_request: super::ugc::RequestLink,
 }
 
 impl PostPage {
@@ -139,6 +141,7 @@ async fn post_page(
     let more = comments
         .next_cursor
         .map(|c| format!("/p/{id}?cursor={}#comments", super::query_value(&c)));
+    let ugc_request = super::ugc::request_link(state, ctx, id).await;
     Ok(PostPage {
         ui,
         post,
@@ -148,6 +151,7 @@ async fn post_page(
         comment_error: String::new(),
         comment_body: String::new(),
         reply_to: None,
+        ugc_request,
     })
 }
 

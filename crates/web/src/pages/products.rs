@@ -137,6 +137,8 @@ struct ProductPage {
     stock_text: String,
     max_quantity: i64,
     reviews: super::reviews::ReviewSection,
+    /// Customer photos (see pages/ugc.rs).
+    ugc: super::ugc::GallerySection,
 }
 
 impl ProductPage {
@@ -240,10 +242,12 @@ async fn show(
         .unwrap_or(MAX_LINE_QUANTITY)
         .clamp(1, MAX_LINE_QUANTITY);
     let reviews = super::reviews::section(&state, &ctx, &ui, &p).await;
+    let ugc = super::ugc::gallery_section(&state, &ctx, &p).await;
     Ok(render(
         StatusCode::OK,
         &ProductPage {
             reviews,
+            ugc,
             head: ShopHead::new(&shop, false),
             price: selected.price.format(ui.locale),
             compare_at: selected

@@ -190,6 +190,8 @@ struct ShopHome {
     more: Option<String>,
     preview: bool,
     has_draft: bool,
+    /// Shoppers' posts the shop features (see pages/ugc.rs).
+    ugc: super::ugc::FeaturedSection,
 }
 
 async fn home(
@@ -235,6 +237,7 @@ async fn home(
         .next_cursor
         .as_ref()
         .map(|c| format!("/s/{}?cursor={c}", v.shop.handle));
+    let ugc = super::ugc::featured_section(&state, &ctx, &v.shop.handle).await;
     Ok(render(
         StatusCode::OK,
         &ShopHome {
@@ -244,6 +247,7 @@ async fn home(
             more,
             preview,
             has_draft: v.draft.is_some() && v.is_staff(),
+            ugc,
             ui,
         },
     ))
