@@ -69,10 +69,10 @@ pub struct Services {
     pub catalog_feeds: catalog_feeds::CatalogFeedService,
     /// Full-text search over products, posts, accounts and hashtags, and its indexer.
     pub search: search::SearchService,
-    /// Customer photos: the product gallery and shopper posts featured with the author's consent.
-    pub ugc: ugc::UgcService,
     /// Which posts and creators sold what: tag clicks, order attribution and the shop's report.
     pub attribution: attribution::AttributionService,
+    /// Customer photos: the product gallery and shopper posts featured with the author's consent.
+    pub ugc: ugc::UgcService,
     /// Product tags on posts and the creators a shop lets tag its products.
     pub tags: tags::TagService,
     /// Reputation alerts: the negative-feedback check, its settings and alerts.
@@ -197,8 +197,8 @@ impl Services {
             events: events::Events::new(db.clone()),
             fetcher,
             search: search_service,
-            ugc: ugc::UgcService::new(db.clone()),
             attribution: attribution::AttributionService::new(db.clone()),
+            ugc: ugc::UgcService::new(db.clone()),
             tags: tags::TagService::new(db.clone()),
             reputation: reputation_service,
             db,

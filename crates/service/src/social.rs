@@ -1033,7 +1033,7 @@ impl SocialService {
         let (ids, next_cursor) = split_page(ids, n, |id| id.to_string());
         let mut rows = posts::by_ids(h.conn(), me, &ids).await?;
         drop(h);
-        rows.sort_by(|a, b| b.id.cmp(&a.id));
+        rows.sort_by_key(|p| std::cmp::Reverse(p.id));
         let items = self
             .assemble(viewer, rows)
             .await?

@@ -219,6 +219,21 @@ impl TagService {
         Ok(TagSheet { tag, product })
     }
 
+    /// What a profile's posts tag, for the profile's Shop tab: up to `limit` products still for sale, most
+    /// recently tagged first. Someone the viewer cannot see has none.
+    pub async fn tagged_products(
+        &self,
+        viewer: Option<&Viewer>,
+        author_id: i64,
+        limit: i64,
+    ) -> ServiceResult<Vec<ProductView>> {
+        let mut h = self.db.read().await?;
+        let ids = tags::products_tagged_by(h.conn(), author_id, limit).await?;
+        let mut rows = products::by_ids(h.conn(), &ids).await?;
+        rows.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        crate::catalog::views_of(h.conn(), viewer, rows).await
+    }
+
     /// The creators a shop lets tag its products (owner and staff only).
     pub async fn partners(
         &self,

@@ -237,13 +237,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let app = App::open(config, true).await?;
             let report = crate::demo::load(&app.services).await?;
             println!(
-                "Demo data: {} accounts created, {} already there, {} posts, {} shops with {} products and {} orders added.",
+                "Demo data: {} accounts created, {} already there, {} posts, {} shops with {} products and {} orders added, {} product tags placed.",
                 report.created,
                 report.existing,
                 report.posts,
                 report.shops,
                 report.products,
-                report.orders
+                report.orders,
+                report.tags
             );
             println!(
                 "{}",

@@ -433,10 +433,11 @@ pub struct DemoReport {
     pub shops: usize,
     pub products: usize,
     pub orders: usize,
+    pub tags: usize,
 }
 
 /// A small deterministic mixer, so demo likes and follows look varied but are the same on every run.
-fn mix(a: u64, b: u64) -> u64 {
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
     let mut x = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0x632B_E59B_D9B4_E019);
     x ^= x >> 31;
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -562,6 +563,7 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
     }
     let shops = crate::demo_shops::load(services, &created).await?;
     crate::demo_reviews::load(services, &created).await?;
+    report.tags = crate::demo_tags::load(services, &created).await?;
     report.shops = shops.shops;
     report.products = shops.products;
     report.orders = shops.orders;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 mod demo_reviews;
 mod demo_shops;
+mod demo_tags;
 pub mod telemetry;
 
 /// Pictures for the demo feed (a separate crate so it can be optimised in debug builds).

@@ -290,3 +290,14 @@ pub async fn staff_shop_ids(c: Conn<'_>, user_id: i64) -> StoreResult<Vec<i64>> 
     const SQL: &str = "SELECT shop_id FROM shop_staff WHERE user_id = $1 ORDER BY shop_id";
     Ok(on_conn!(c, c => sqlx::query_scalar(SQL).bind(user_id).fetch_all(&mut *c).await)?)
 }
+
+/// Products an author's visible posts tag (still for sale), most recently tagged first.
+pub async fn products_tagged_by(c: Conn<'_>, author_id: i64, limit: i64) -> StoreResult<Vec<i64>> {
+    const SQL: &str = "SELECT t.product_id FROM post_tags t JOIN posts po ON po.id = t.post_id \
+         JOIN products p ON p.id = t.product_id \
+         WHERE po.author_id = $1 AND po.hidden_at IS NULL AND p.status = 'active' \
+         GROUP BY t.product_id ORDER BY MAX(t.id) DESC LIMIT $2";
+    Ok(
+        on_conn!(c, c => sqlx::query_scalar(SQL).bind(author_id).bind(limit).fetch_all(&mut *c).await)?,
+    )
+}

@@ -47,4 +47,5 @@ mod social_posts;
 mod social_profile;
 mod social_support;
 mod support;
+mod tags;
 mod ugc;

@@ -71,10 +71,10 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "catalog", description = "Catalog feed imports, data sources and per-platform exports"),
         (name = "jobs", description = "Background jobs (operators)"),
         (name = "reviews", description = "Product reviews, replies, helpful votes and review moderation"),
-        (name = "ugc", description = "Customer photos: the product gallery and shopper posts shops feature with consent"),
         (name = "attribution", description = "Tag clicks and which posts and creators sold a shop's products"),
         (name = "reputation", description = "Reputation alerts: negative-feedback trend, drivers, thresholds and alerts"),
         (name = "tags", description = "Product tags on posts, the product sheet behind a tag and shops' creator partners"),
+        (name = "ugc", description = "Customer photos: the product gallery and shopper posts shops feature with consent"),
     ),
 )]
 struct ApiDoc;
@@ -121,10 +121,10 @@ fn api_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(catalog_feeds::routes())
         .merge(reviews::routes(upload_limit))
-        .merge(ugc::routes())
         .merge(attribution::routes())
         .merge(reputation::routes())
         .merge(tags::routes())
+        .merge(ugc::routes())
 }
 
 /// Body limit for photo uploads: ten photos at the per-photo limit plus room for the form fields.

@@ -21,6 +21,7 @@ mod reviews;
 mod search;
 mod settings;
 mod shops;
+mod tags;
 mod ugc;
 
 use crate::context::RequestCtx;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/c/{id}/like", post(posts::like_comment))
         .route("/c/{id}/delete", post(posts::delete_comment))
         .route("/u/{username}", get(people::profile))
+        .route("/u/{username}/shop", get(people::profile_shop))
         .route("/u/{username}/followers", get(people::followers))
         .route("/u/{username}/following", get(people::following))
         .route("/u/{username}/follow", post(people::follow))
@@ -107,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reputation::routes())
         .merge(jobs::routes())
         .merge(ugc::routes())
+        .merge(tags::routes())
         .merge(catalog_feeds::routes(&state))
         .fallback(not_found)
         .with_state(state)

@@ -76,6 +76,48 @@ struct ProfilePage {
     more: Option<String>,
     /// The profile's shop (handle, name), shown as a Shop tab.
     shop: Option<(String, String)>,
+    /// Without a shop: whether the profile's posts tag products (a Shop tab listing them).
+    picks: bool,
+}
+
+/// How many products a profile's Shop tab lists (what its posts tag).
+const PICKS_MAX: i64 = 60;
+
+#[derive(Template)]
+#[template(path = "profile_shop.html")]
+struct ProfileShopPage {
+    ui: Ui,
+    head: ProfileHead,
+    cards: Vec<super::products::ProductCard>,
+}
+
+/// A profile's Shop tab: the products its posts tag (for a shop's own profile, the shop page is the tab).
+pub async fn profile_shop(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let viewer = ctx.viewer.as_ref();
+    let profile = state.services.social.profile(viewer, &username).await?;
+    if let Some(shop) = state.services.shops.owned_by(profile.id).await? {
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(&format!("/s/{}", shop.handle)),
+        ));
+    }
+    let products = state
+        .services
+        .tags
+        .tagged_products(viewer, profile.id, PICKS_MAX)
+        .await?;
+    let ui = Ui::load(&state, &ctx).await;
+    Ok(render(
+        StatusCode::OK,
+        &ProfileShopPage {
+            cards: super::products::cards_of(&ui, &products),
+            head: ProfileHead::new(&ui, profile),
+            ui,
+        },
+    ))
 }
 
 pub async fn profile(
@@ -106,6 +148,13 @@ pub async fn profile(
         .owned_by(profile.id)
         .await?
         .map(|s| (s.handle, s.name));
+    let picks = shop.is_none()
+        && !state
+            .services
+            .tags
+            .tagged_products(ctx.viewer.as_ref(), profile.id, 1)
+            .await?
+            .is_empty();
     Ok(render(
         StatusCode::OK,
         &ProfilePage {
@@ -114,6 +163,7 @@ pub async fn profile(
             posts,
             more,
             shop,
+            picks,
         },
     ))
 }

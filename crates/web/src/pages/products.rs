@@ -139,6 +139,9 @@ struct ProductPage {
     reviews: super::reviews::ReviewSection,
     /// Customer photos (see pages/ugc.rs).
     ugc: super::ugc::GallerySection,
+    /// Posts that tag this product ("As seen in").
+    seen_in: Vec<super::feed::PostCard>,
+    seen_in_more: bool,
 }
 
 impl ProductPage {
@@ -149,15 +152,63 @@ impl ProductPage {
 
 #[derive(Deserialize, Default)]
 pub struct VariantQuery {
-    o1: Option<String>,
-    o2: Option<String>,
-    o3: Option<String>,
-    variant: Option<i64>,
+    pub o1: Option<String>,
+    pub o2: Option<String>,
+    pub o3: Option<String>,
+    pub variant: Option<i64>,
+}
+
+/// How many posts the product page's "As seen in" grid shows.
+const SEEN_IN_TILES: i64 = 9;
+
+/// The option axes of the variant picker, with the selected variant's values checked.
+pub(super) fn option_axes(p: &ProductView, selected: &VariantView) -> Vec<OptionAxis> {
+    p.options
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut values: Vec<(String, bool, bool)> = Vec::new();
+            for v in &p.variants {
+                let Some(val) = v.options.get(i) else {
+                    continue;
+                };
+                match values.iter_mut().find(|(x, _, _)| x == val) {
+                    Some(entry) => entry.2 |= v.purchasable,
+                    None => values.push((
+                        val.clone(),
+                        selected.options.get(i) == Some(val),
+                        v.purchasable,
+                    )),
+                }
+            }
+            OptionAxis {
+                index: i + 1,
+                name: name.clone(),
+                values,
+            }
+        })
+        .collect()
+}
+
+/// "Only 3 left" when few are left, else the availability in words.
+pub(super) fn stock_text(ui: &Ui, selected: &VariantView) -> String {
+    match (selected.purchasable, selected.stock()) {
+        (true, Some(n)) if n <= 5 => ui.t_with("product.only_left", "n", &n.to_string()),
+        _ => ui.t(availability_key(selected)).into_owned(),
+    }
+}
+
+/// The most the quantity field offers: the stock when tracked, never more than a line may hold.
+pub(super) fn max_quantity(selected: &VariantView) -> i64 {
+    selected
+        .stock()
+        .unwrap_or(MAX_LINE_QUANTITY)
+        .clamp(1, MAX_LINE_QUANTITY)
 }
 
 /// The variant the picker points at: an explicit id, else the one matching the chosen option values,
 /// else the first purchasable one, else the first.
-fn choose_variant(p: &ProductView, q: &VariantQuery) -> Option<VariantView> {
+pub(super) fn choose_variant(p: &ProductView, q: &VariantQuery) -> Option<VariantView> {
     if let Some(id) = q.variant
         && let Some(v) = p.variants.iter().find(|v| v.record.id == id)
     {
@@ -185,6 +236,7 @@ fn choose_variant(p: &ProductView, q: &VariantQuery) -> Option<VariantView> {
 async fn show(
     State(state): State<AppState>,
     ctx: RequestCtx,
+    super::Origin(origin): super::Origin,
     Path(id): Path<i64>,
     Query(q): Query<VariantQuery>,
 ) -> Result<Response, AppError> {
@@ -193,32 +245,7 @@ async fn show(
     let shop = state.services.shops.get_by_id(viewer, p.shop.id).await?;
     let ui = Ui::load(&state, &ctx).await;
     let selected = choose_variant(&p, &q).ok_or_else(AppError::not_found)?;
-    let axes = p
-        .options
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let mut values: Vec<(String, bool, bool)> = Vec::new();
-            for v in &p.variants {
-                let Some(val) = v.options.get(i) else {
-                    continue;
-                };
-                match values.iter_mut().find(|(x, _, _)| x == val) {
-                    Some(entry) => entry.2 |= v.purchasable,
-                    None => values.push((
-                        val.clone(),
-                        selected.options.get(i) == Some(val),
-                        v.purchasable,
-                    )),
-                }
-            }
-            OptionAxis {
-                index: i + 1,
-                name: name.clone(),
-                values,
-            }
-        })
-        .collect();
+    let axes = option_axes(&p, &selected);
     let slides = p
         .images
         .iter()
@@ -233,21 +260,32 @@ async fn show(
             },
         })
         .collect();
-    let stock_text = match (selected.purchasable, selected.stock()) {
-        (true, Some(n)) if n <= 5 => ui.t_with("product.only_left", "n", &n.to_string()),
-        _ => ui.t(availability_key(&selected)).into_owned(),
-    };
-    let max_quantity = selected
-        .stock()
-        .unwrap_or(MAX_LINE_QUANTITY)
-        .clamp(1, MAX_LINE_QUANTITY);
+    let stock_text = stock_text(&ui, &selected);
+    let max_quantity = max_quantity(&selected);
     let reviews = super::reviews::section(&state, &ctx, &ui, &p).await;
     let ugc = super::ugc::gallery_section(&state, &ctx, &p).await;
+    let (seen_in, seen_in_more) = match state
+        .services
+        .social
+        .posts_tagging(viewer, p.product.id, None, Some(SEEN_IN_TILES))
+        .await
+    {
+        Ok(page) => (
+            super::feed::cards(&ui, &page, &origin),
+            page.next_cursor.is_some(),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not load the posts tagging a product");
+            (Vec::new(), false)
+        }
+    };
     Ok(render(
         StatusCode::OK,
         &ProductPage {
             reviews,
             ugc,
+            seen_in,
+            seen_in_more,
             head: ShopHead::new(&shop, false),
             price: selected.price.format(ui.locale),
             compare_at: selected
