@@ -436,6 +436,7 @@ impl TagService {
             product_id: product.id,
             variant_id: input.variant_id,
             shop_id: product.shop_id,
+            placed_by: viewer.user_id,
             now,
         })
     }

@@ -444,6 +444,11 @@ impl UgcService {
             });
         }
         ugc::insert_event(tx.conn(), id, to, viewer.user_id, "", now.as_micros()).await?;
+        if decision == Decision::Withdraw {
+            // Consent covered the shop's own tags too: they go with it, the author's stay.
+            souk_store::tags::delete_placed_by_others(tx.conn(), f.post_id, f.shop_id, f.author_id)
+                .await?;
+        }
         let mut notify = vec![f.requested_by];
         if decision == Decision::Withdraw
             && let Some(shop) = souk_store::shops::by_id(tx.conn(), f.shop_id).await?

@@ -111,15 +111,17 @@ pub struct NewTag {
     pub product_id: i64,
     pub variant_id: Option<i64>,
     pub shop_id: i64,
+    pub placed_by: i64,
     pub now: Timestamp,
 }
 
 pub async fn insert(c: Conn<'_>, t: &NewTag) -> StoreResult<i64> {
-    const SQL: &str = "INSERT INTO post_tags (post_id, image_position, x_bp, y_bp, product_id, variant_id, shop_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+    const SQL: &str = "INSERT INTO post_tags (post_id, image_position, x_bp, y_bp, product_id, variant_id, shop_id, placed_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     Ok(
         on_conn!(c, c => sqlx::query_scalar(SQL).bind(t.post_id).bind(t.image_position).bind(t.x_bp).bind(t.y_bp)
-        .bind(t.product_id).bind(t.variant_id).bind(t.shop_id).bind(t.now.as_micros()).fetch_one(&mut *c).await)?,
+        .bind(t.product_id).bind(t.variant_id).bind(t.shop_id).bind(t.placed_by).bind(t.now.as_micros())
+        .fetch_one(&mut *c).await)?,
     )
 }
 
@@ -134,6 +136,20 @@ pub async fn delete(
         "DELETE FROM post_tags WHERE id = $1 AND post_id = $2 AND ($3 IS NULL OR shop_id = $3)";
     let n = on_conn!(c, c => sqlx::query(SQL).bind(tag_id).bind(post_id).bind(shop_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
+}
+
+/// Removes the tags a shop's staff placed on someone's post (consent to feature it was withdrawn).
+pub async fn delete_placed_by_others(
+    c: Conn<'_>,
+    post_id: i64,
+    shop_id: i64,
+    author_id: i64,
+) -> StoreResult<u64> {
+    const SQL: &str = "DELETE FROM post_tags WHERE post_id = $1 AND shop_id = $2 \
+         AND placed_by IS NOT NULL AND placed_by <> $3";
+    Ok(
+        on_conn!(c, c => sqlx::query(SQL).bind(post_id).bind(shop_id).bind(author_id).execute(&mut *c).await.map(|r| r.rows_affected()))?,
+    )
 }
 
 /// Removes every tag of a post (the author replacing the whole set).

@@ -340,8 +340,9 @@
   function fillSheet(html) {
     var s = openSheet();
     s.innerHTML = html;
+    // Choosing a size reloads the sheet by itself, so its no-JS "Choose" button goes.
     var picker = s.querySelector("[data-picker-submit]");
-    if (picker) picker.hidden = true;
+    if (picker) picker.remove();
     var focusable = s.querySelector("h2, button, a");
     if (focusable && focusable.tagName === "H2") focusable.setAttribute("tabindex", "-1");
     if (focusable) focusable.focus({ preventScroll: true });

@@ -347,4 +347,34 @@ backend_tests! {
         let html = app.get(&format!("/p/{post_id}")).await.text().await.unwrap();
         assert!(html.contains("tx-90 ty-10 flip"));
     }
+
+    async fn a_featuring_shop_tags_the_post_until_consent_is_withdrawn(backend) {
+        let app = TestApp::start(backend).await;
+        let (m, pid, vid) = store_with_product(&app, "knits", 50).await;
+        let buyer = delivered_buyer(&app, &m, "knits", vid, "bea").await;
+        let post_id = app.create_post(&buyer.token, "Wearing it today", 2).await["id"].as_i64().unwrap();
+        let (s, _) = tag(&app, &buyer.token, post_id, at(0, 0.5, 0.5, pid)).await;
+        assert_eq!(s, StatusCode::CREATED);
+        // Before consent the shop cannot touch the post's tags.
+        let (s, _) = tag(&app, &m.token, post_id, at(1, 0.5, 0.5, pid)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, f) = app.call(Method::POST, "/api/v1/shops/knits/ugc/requests", Some(&m.token),
+            Some(&json!({"post_id": post_id, "message": "May we feature this?"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{f}");
+        let feature = f["id"].as_i64().unwrap();
+        let (s, e) = app.call(Method::POST, &format!("/api/v1/me/features/{feature}/approve"), Some(&buyer.token), None).await;
+        assert!(s.is_success(), "{e}");
+        // With consent the shop adds its own product's tag, and only its own.
+        let (s, e) = tag(&app, &m.token, post_id, at(1, 0.4, 0.6, pid)).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        assert_eq!(post_tags(&app, post_id).await.len(), 2);
+        // Withdrawing consent removes the shop's tag and keeps the author's.
+        let (s, e) = app.call(Method::POST, &format!("/api/v1/me/features/{feature}/withdraw"), Some(&buyer.token), None).await;
+        assert!(s.is_success(), "{e}");
+        let left = post_tags(&app, post_id).await;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0]["image"], 0);
+        let (s, _) = tag(&app, &m.token, post_id, at(1, 0.4, 0.6, pid)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
 }

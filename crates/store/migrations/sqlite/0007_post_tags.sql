@@ -13,6 +13,9 @@ CREATE TABLE post_tags (
     product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
     variant_id BIGINT REFERENCES variants (id) ON DELETE SET NULL,
     shop_id BIGINT NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
+    -- Who placed the tag: the author, or staff of a shop featuring the post (whose tags go when the
+    -- author withdraws consent).
+    placed_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX post_tags_post_idx ON post_tags (post_id, image_position);
