@@ -375,8 +375,10 @@ async fn add_tag(
     };
     let Some(product_id) = form.product_id else {
         let ui = Ui::load(&state, &ctx).await;
-        let mut errors = FormErrors::default();
-        errors.general = Some(ui.t("tags.pick_product").into_owned());
+        let errors = FormErrors {
+            general: Some(ui.t("tags.pick_product").into_owned()),
+            ..FormErrors::default()
+        };
         return editor_page(
             &state,
             &ctx,
