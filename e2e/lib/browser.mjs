@@ -66,3 +66,12 @@ export async function withPhone(browser, name, fn) {
     await context.close();
   }
 }
+
+/** Runs `action` and waits until a new document has replaced the current one and finished loading. */
+export async function andWaitForNewPage(page, action) {
+  await page.evaluate(() => {
+    window.__e2eOldPage = true;
+  });
+  await action();
+  await page.waitForFunction(() => !window.__e2eOldPage && document.readyState === 'complete');
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../lib/server.mjs';
-import { launchBrowser, snap, withPhone } from '../lib/browser.mjs';
+import { launchBrowser, snap, withPhone, andWaitForNewPage } from '../lib/browser.mjs';
 
 const PASSWORD = 'correct horse battery';
 const TEST_TIMEOUT = 120_000;
@@ -34,14 +34,6 @@ async function signUp(page, base, { user, kind, displayName }) {
  * Runs `action` (a click that submits a form) and waits until a new document has replaced the current
  * one and finished loading, whatever its URL: works when the answer is the same page re-rendered.
  */
-async function andWaitForNewPage(page, action) {
-  await page.evaluate(() => {
-    window.__e2eOldPage = true;
-  });
-  await action();
-  await page.waitForFunction(() => !window.__e2eOldPage && document.readyState === 'complete');
-}
-
 async function logIn(page, base, login, password) {
   await page.goto(`${base}/login`);
   await page.fill('#login', login);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../lib/server.mjs';
-import { launchBrowser, snap, withPhone } from '../lib/browser.mjs';
+import { launchBrowser, snap, withPhone, andWaitForNewPage } from '../lib/browser.mjs';
 
 const PASSWORD = 'correct horse battery';
 const DEMO_PASSWORD = 'souk-demo';
@@ -21,15 +21,6 @@ async function assertFitsWidth(page) {
     client: document.documentElement.clientWidth,
   }));
   assert.ok(scroll <= client, `${new URL(page.url()).pathname} is ${scroll} px wide on a ${client} px screen`);
-}
-
-/** Runs `action` and waits until a new document has replaced the current one and finished loading. */
-async function andWaitForNewPage(page, action) {
-  await page.evaluate(() => {
-    window.__e2eOldPage = true;
-  });
-  await action();
-  await page.waitForFunction(() => !window.__e2eOldPage && document.readyState === 'complete');
 }
 
 describe('buying in the browser (demo data)', () => {

@@ -10,22 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../lib/server.mjs';
-import { launchBrowser, snap, withPhone } from '../lib/browser.mjs';
+import { launchBrowser, snap, withPhone, andWaitForNewPage } from '../lib/browser.mjs';
 
 const PASSWORD = 'correct horse battery';
 const DEMO_PASSWORD = 'souk-demo';
 const SHOP = 'seoul-stitch';
 const MERCHANT = 'seoul_stitch';
 const TEST_TIMEOUT = 300_000;
-
-/** Runs `action` and waits until a new document has replaced the current one and finished loading. */
-async function andWaitForNewPage(page, action) {
-  await page.evaluate(() => {
-    window.__e2eOldPage = true;
-  });
-  await action();
-  await page.waitForFunction(() => !window.__e2eOldPage && document.readyState === 'complete');
-}
 
 /** A small PNG drawn by the browser itself, saved where the file input can pick it up. */
 async function photoFile(page) {

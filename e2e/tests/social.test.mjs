@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../lib/server.mjs';
-import { launchBrowser, snap, withPhone } from '../lib/browser.mjs';
+import { launchBrowser, snap, withPhone, andWaitForNewPage } from '../lib/browser.mjs';
 
 const PASSWORD = 'correct horse battery';
 const DEMO_PASSWORD = 'souk-demo';
@@ -32,15 +32,6 @@ async function assertFitsWidth(page) {
 /** Submits a form by clicking its button and waits for the resulting page to be at `url`. */
 async function submitAndWait(page, button, url) {
   await Promise.all([page.waitForURL(url, { waitUntil: 'load' }), button.click()]);
-}
-
-/** Runs `action` and waits until a new document has replaced the current one and finished loading. */
-async function andWaitForNewPage(page, action) {
-  await page.evaluate(() => {
-    window.__e2eOldPage = true;
-  });
-  await action();
-  await page.waitForFunction(() => !window.__e2eOldPage && document.readyState === 'complete');
 }
 
 describe('social flow in the browser (demo data)', () => {

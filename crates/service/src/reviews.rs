@@ -535,7 +535,7 @@ impl ReviewService {
             )
             .await?;
         }
-        reviews::adjust_rating(tx.conn(), line.product_id, input.rating, 1).await?;
+        rate(tx.conn(), line.product_id, input.rating, 1).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -597,8 +597,8 @@ impl ReviewService {
         )
         .await?;
         if locked.status == "visible" && locked.rating != rating {
-            reviews::adjust_rating(tx.conn(), locked.product_id, locked.rating, -1).await?;
-            reviews::adjust_rating(tx.conn(), locked.product_id, rating, 1).await?;
+            rate(tx.conn(), locked.product_id, locked.rating, -1).await?;
+            rate(tx.conn(), locked.product_id, rating, 1).await?;
         }
         tx.commit().await?;
         self.get(Some(viewer), id).await
@@ -613,7 +613,7 @@ impl ReviewService {
             .ok_or(ServiceError::NotFound)?;
         let keys = reviews::delete(tx.conn(), id).await?;
         if locked.status == "visible" {
-            reviews::adjust_rating(tx.conn(), locked.product_id, locked.rating, -1).await?;
+            rate(tx.conn(), locked.product_id, locked.rating, -1).await?;
         }
         tx.commit().await?;
         self.forget(keys.iter().map(|k| media_prefix(k).to_owned()))
@@ -762,7 +762,7 @@ impl ReviewService {
                 }
                 if locked.status == "visible" {
                     reviews::set_status(tx.conn(), review_id, "hidden", Some(reason), now).await?;
-                    reviews::adjust_rating(tx.conn(), locked.product_id, locked.rating, -1).await?;
+                    rate(tx.conn(), locked.product_id, locked.rating, -1).await?;
                 }
                 ("hide", reason)
             }
@@ -809,7 +809,7 @@ impl ReviewService {
                 }
                 if locked.status == "hidden" {
                     reviews::set_status(tx.conn(), review_id, "visible", None, now).await?;
-                    reviews::adjust_rating(tx.conn(), locked.product_id, locked.rating, 1).await?;
+                    rate(tx.conn(), locked.product_id, locked.rating, 1).await?;
                 }
                 ("unhide", report.reason.as_str())
             }
@@ -957,4 +957,11 @@ fn pick_line(lines: &[DeliveredLine], wanted: Option<i64>) -> ServiceResult<Deli
         return Err(already_reviewed());
     }
     Ok(line.clone())
+}
+
+/// Moves a product's rating aggregate and announces the change to search, whose rating facet and
+/// filter read it, in the same transaction.
+async fn rate(mut c: Conn<'_>, product_id: i64, rating: i64, delta: i64) -> ServiceResult<()> {
+    reviews::adjust_rating(crate::ledger::rb(&mut c), product_id, rating, delta).await?;
+    crate::search::product_changed(c, "product.rated", product_id).await
 }

@@ -8,6 +8,7 @@
 //! comments and posts made through the API and then moved back in time.
 
 use crate::checkout::{add_to_cart, checkout, checkout_body, open_db, store_with_product};
+use crate::reviews::field_codes;
 use crate::support::Browser;
 use souk_domain::Timestamp;
 use souk_service::jobs::{Jobs, JobsConfig};
@@ -191,17 +192,6 @@ async fn reputation(app: &TestApp, token: &str, handle: &str) -> Value {
 
 fn service(db: &Db) -> ReputationService {
     ReputationService::new(db.clone(), Jobs::new(db.clone(), JobsConfig::default()))
-}
-
-fn field_codes(e: &Value) -> Vec<String> {
-    e["error"]["details"]["fields"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| f["code"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 backend_tests! {

@@ -13,11 +13,13 @@ use souk_test_support::reqwest::{Method, StatusCode};
 use souk_test_support::serde_json::{Value, json};
 use souk_test_support::{TestApp, TestUser, backend_tests, jpeg, json_response};
 
-fn code(e: &Value) -> &str {
+/// The stable error code of an API error body.
+pub(crate) fn code(e: &Value) -> &str {
     e["error"]["code"].as_str().unwrap_or("")
 }
 
-fn field_codes(e: &Value) -> Vec<String> {
+/// The codes of an API validation error's fields, in order.
+pub(crate) fn field_codes(e: &Value) -> Vec<String> {
     e["error"]["details"]["fields"]
         .as_array()
         .map(|a| {

@@ -357,6 +357,20 @@ backend_tests! {
         assert_idle_sync(&app, &admin).await;
     }
 
+    async fn a_new_review_moves_the_rating_filter(backend) {
+        let app = TestApp::start(backend).await;
+        let admin = operator(&app).await;
+        let (m, pid, vid) = crate::checkout::store_with_product(&app, "knits", 20).await;
+        sync(&app, &admin).await;
+        assert_eq!(search(&app, "q=simple&rating_min=4").await["total"], 0);
+        let buyer = crate::reviews::delivered_buyer(&app, &m, "knits", vid, "ada").await;
+        let (s, r) = app.call(Method::POST, &format!("/api/v1/products/{pid}/reviews"), Some(&buyer.token),
+            Some(&json!({"rating": 5, "title": "Lovely"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        sync(&app, &admin).await;
+        assert_eq!(search(&app, "q=simple&rating_min=4").await["total"], 1);
+    }
+
     async fn index_controls_are_for_operators(backend) {
         let app = TestApp::start(backend).await;
         let someone = app.user("someone").await;

@@ -6,27 +6,12 @@
 
 use crate::checkout::{add_to_cart, address, checkout, store_with_product};
 use crate::commerce_support::{merchant, product, shop};
-use crate::reviews::delivered_buyer;
+use crate::reviews::{code, delivered_buyer, field_codes};
 use crate::support::Browser;
 use souk_test_support::futures_util::future::join_all;
 use souk_test_support::reqwest::{Method, StatusCode};
 use souk_test_support::serde_json::{Value, json};
 use souk_test_support::{DEFAULT_PASSWORD, TestApp, backend_tests};
-
-fn code(e: &Value) -> &str {
-    e["error"]["code"].as_str().unwrap_or("")
-}
-
-fn field_codes(e: &Value) -> Vec<String> {
-    e["error"]["details"]["fields"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| f["code"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 async fn tag(app: &TestApp, token: &str, post: i64, body: Value) -> (StatusCode, Value) {
     app.call(
