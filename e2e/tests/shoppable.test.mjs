@@ -80,25 +80,31 @@ describe('buying from the feed (demo data)', () => {
       assert.equal(await post.locator('.carousel.tags-on').count(), 1, 'the badge shows every tag');
       await post.locator('[data-show-tags]').click();
 
-      // Try the post's tags until one opens a product with sizes.
-      const dots = post.locator('a.tag-dot');
-      const n = await dots.count();
+      // Try the feed's tags, post by post, until one opens a product sold in sizes.
+      const tagged = page.locator('article.post', { has: page.locator('a.tag-dot') });
+      const posts = await tagged.count();
       let opened = false;
-      for (let i = 0; i < n && !opened; i += 1) {
-        const dot = dots.nth(i);
-        // The first tap shows the name and price on the photo …
-        await dot.click();
-        await page.waitForFunction((el) => el.classList.contains('open'), await dot.elementHandle());
-        assert.ok((await dot.locator('.tag-price').textContent()).trim().length > 0, 'the tag shows a price');
-        await snap(page, 'shoppable-1-tag-label');
-        // … the second opens the product sheet over the feed.
-        await dot.click();
-        const sheet = page.locator('dialog.sheet[open] [data-sheet-body]');
-        await sheet.waitFor();
-        if (await sheet.locator('form[data-sheet-picker] input[value="M"]').count()) {
-          opened = true;
-        } else {
-          await page.locator('dialog.sheet [data-sheet-close]').first().click();
+      for (let p = 0; p < posts && !opened; p += 1) {
+        const dots = tagged.nth(p).locator('a.tag-dot');
+        const n = await dots.count();
+        for (let i = 0; i < n && !opened; i += 1) {
+          const dot = dots.nth(i);
+          await dot.scrollIntoViewIfNeeded();
+          // The first tap shows the name and price on the photo …
+          await dot.click();
+          await page.waitForFunction((el) => el.classList.contains('open'), await dot.elementHandle());
+          assert.ok((await dot.locator('.tag-price').textContent()).trim().length > 0, 'the tag shows a price');
+          if (p === 0 && i === 0) await snap(page, 'shoppable-1-tag-label');
+          // … the second opens the product sheet over the feed.
+          await dot.click();
+          const sheet = page.locator('dialog.sheet[open] [data-sheet-body]');
+          await sheet.waitFor();
+          if (await sheet.locator('form[data-sheet-picker] input[value="M"]').count()) {
+            opened = true;
+          } else {
+            await page.locator('dialog.sheet [data-sheet-close]').first().click();
+            await page.locator('dialog.sheet[open]').waitFor({ state: 'detached' }).catch(() => {});
+          }
         }
       }
       assert.ok(opened, 'one of the tags opens a product sold in sizes');
