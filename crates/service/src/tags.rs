@@ -188,6 +188,24 @@ impl TagService {
         Ok(())
     }
 
+    /// Who the viewer is to a post's tags: `Ok(None)` the author (any tag), `Ok(Some(shop))` staff of a
+    /// shop featuring it with consent (that shop's tags only); anyone else 404.
+    pub async fn editor_of(&self, viewer: &Viewer, post_id: i64) -> ServiceResult<Option<i64>> {
+        let mut h = self.db.read().await?;
+        let post = posts::by_id(h.conn(), viewer.user_id, post_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if post.author_id == viewer.user_id {
+            return Ok(None);
+        }
+        for shop_id in tags::staff_shop_ids(h.conn(), viewer.user_id).await? {
+            if tags::featured_by(h.conn(), shop_id, post_id).await? {
+                return Ok(Some(shop_id));
+            }
+        }
+        Err(ServiceError::NotFound)
+    }
+
     /// Products the viewer may tag, for the tag editor's picker.
     pub async fn taggable(
         &self,

@@ -25,6 +25,8 @@ pub struct TagRecord {
     pub currency: String,
     /// The product's first image, for thumbnails.
     pub image_key: Option<String>,
+    /// Who placed the tag (the author, or staff of a shop featuring the post).
+    pub placed_by: Option<i64>,
 }
 
 type Row = (
@@ -42,12 +44,13 @@ type Row = (
     i64,
     String,
     Option<String>,
+    Option<i64>,
 );
 
 const SELECT: &str = "SELECT t.id, t.post_id, t.image_position, t.x_bp, t.y_bp, t.product_id, t.variant_id, \
      t.shop_id, s.handle, s.name, p.title, COALESCE(v.price_minor, p.price_minor), p.currency, \
-     (SELECT i.media_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) \
-     FROM post_tags t JOIN products p ON p.id = t.product_id JOIN shops s ON s.id = t.shop_id \
+     (SELECT i.media_key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1), \
+     t.placed_by FROM post_tags t JOIN products p ON p.id = t.product_id JOIN shops s ON s.id = t.shop_id \
      LEFT JOIN variants v ON v.id = t.variant_id";
 
 fn from_row(r: Row) -> TagRecord {
@@ -66,6 +69,7 @@ fn from_row(r: Row) -> TagRecord {
         price_minor: r.11,
         currency: r.12,
         image_key: r.13,
+        placed_by: r.14,
     }
 }
 
@@ -132,8 +136,9 @@ pub async fn delete(
     tag_id: i64,
     shop_id: Option<i64>,
 ) -> StoreResult<bool> {
-    const SQL: &str =
-        "DELETE FROM post_tags WHERE id = $1 AND post_id = $2 AND ($3 IS NULL OR shop_id = $3)";
+    // A shop removes only tags its staff placed, never the author's own tags of its products.
+    const SQL: &str = "DELETE FROM post_tags WHERE id = $1 AND post_id = $2 AND ($3 IS NULL OR (shop_id = $3 \
+         AND placed_by IS NOT NULL AND placed_by <> (SELECT author_id FROM posts WHERE id = $2)))";
     let n = on_conn!(c, c => sqlx::query(SQL).bind(tag_id).bind(post_id).bind(shop_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }

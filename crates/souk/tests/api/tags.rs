@@ -338,11 +338,15 @@ backend_tests! {
         let (m, pid, vid) = store_with_product(&app, "knits", 50).await;
         let buyer = delivered_buyer(&app, &m, "knits", vid, "bea").await;
         let post_id = app.create_post(&buyer.token, "Wearing it today", 2).await["id"].as_i64().unwrap();
-        let (s, _) = tag(&app, &buyer.token, post_id, at(0, 0.5, 0.5, pid)).await;
+        let (s, own) = tag(&app, &buyer.token, post_id, at(0, 0.5, 0.5, pid)).await;
         assert_eq!(s, StatusCode::CREATED);
+        let own_id = own["id"].as_i64().unwrap();
         // Before consent the shop cannot touch the post's tags.
         let (s, _) = tag(&app, &m.token, post_id, at(1, 0.5, 0.5, pid)).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        let staff = Browser::new(&app);
+        staff.log_in(&m.username, DEFAULT_PASSWORD).await;
+        assert_eq!(staff.page(&format!("/p/{post_id}/tags")).await.0, StatusCode::NOT_FOUND);
         let (s, f) = app.call(Method::POST, "/api/v1/shops/knits/ugc/requests", Some(&m.token),
             Some(&json!({"post_id": post_id, "message": "May we feature this?"}))).await;
         assert_eq!(s, StatusCode::CREATED, "{f}");
@@ -353,6 +357,14 @@ backend_tests! {
         let (s, e) = tag(&app, &m.token, post_id, at(1, 0.4, 0.6, pid)).await;
         assert_eq!(s, StatusCode::CREATED, "{e}");
         assert_eq!(post_tags(&app, post_id).await.len(), 2);
+        // The author's own tag of the shop's product is not the shop's to remove.
+        let (s, _) = app.call(Method::DELETE, &format!("/api/v1/posts/{post_id}/tags/{own_id}"), Some(&m.token), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The editor page offers the shop's products and removes only the shop's own tag.
+        let (s, html) = staff.page(&format!("/p/{post_id}/tags")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(html.matches("/delete\"").count(), 1, "one removable tag");
+        assert!(html.contains(&format!("<option value=\"{pid}\"")));
         // Withdrawing consent removes the shop's tag and keeps the author's.
         let (s, e) = app.call(Method::POST, &format!("/api/v1/me/features/{feature}/withdraw"), Some(&buyer.token), None).await;
         assert!(s.is_success(), "{e}");
@@ -361,5 +373,6 @@ backend_tests! {
         assert_eq!(left[0]["image"], 0);
         let (s, _) = tag(&app, &m.token, post_id, at(1, 0.4, 0.6, pid)).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(staff.page(&format!("/p/{post_id}/tags")).await.0, StatusCode::NOT_FOUND);
     }
 }

@@ -214,6 +214,8 @@ pub struct EditorImage {
 
 pub struct EditorTag {
     pub id: i64,
+    /// A featuring shop removes only its own products' tags.
+    pub removable: bool,
     pub left: i32,
     pub top: i32,
     pub title: String,
@@ -274,10 +276,16 @@ async fn editor_page(
         return Ok(login_redirect(ctx));
     };
     let post = state.services.social.post(Some(&viewer), id).await?;
-    if post.post.author_id != viewer.user_id {
-        return Err(AppError::not_found());
-    }
-    let choices = state.services.tags.taggable(&viewer, query).await?;
+    // The author edits every tag; a shop featuring the post only its own products' tags.
+    let shop = state.services.tags.editor_of(&viewer, id).await?;
+    let choices: Vec<_> = state
+        .services
+        .tags
+        .taggable(&viewer, query)
+        .await?
+        .into_iter()
+        .filter(|c| shop.is_none_or(|s| c.shop_id == s))
+        .collect();
     let ui = Ui::load(state, ctx).await;
     let images = post
         .images
@@ -293,6 +301,9 @@ async fn editor_page(
                 .iter()
                 .filter(|t| t.image_position == i.position)
                 .map(|t| EditorTag {
+                    removable: shop.is_none_or(|s| {
+                        t.shop_id == s && t.placed_by.is_some_and(|by| by != post.post.author_id)
+                    }),
                     id: t.id,
                     left: super::feed::percent(t.x_bp),
                     top: super::feed::percent(t.y_bp),
