@@ -199,7 +199,7 @@ pub async fn ids_by_usernames(c: Conn<'_>, keys: &[String]) -> StoreResult<Vec<(
     }
     let sql = format!(
         "SELECT id, username FROM users WHERE suspended_at IS NULL AND username_key IN ({})",
-        crate::posts::placeholders(1, keys.len())
+        crate::placeholders(1, keys.len())
     );
     let rows: Vec<(i64, String)> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
@@ -218,7 +218,7 @@ pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<UserRecord>> {
     }
     let sql = const_format_select(&format!(
         "WHERE id IN ({})",
-        crate::posts::placeholders(1, ids.len())
+        crate::placeholders(1, ids.len())
     ));
     let rows: Vec<Row> = on_conn!(c, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));

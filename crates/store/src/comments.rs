@@ -134,7 +134,7 @@ pub async fn liked_by(c: Conn<'_>, viewer: i64, ids: &[i64]) -> StoreResult<Vec<
     }
     let sql = format!(
         "SELECT comment_id FROM comment_likes WHERE user_id = $1 AND comment_id IN ({})",
-        crate::posts::placeholders(2, ids.len())
+        crate::placeholders(2, ids.len())
     );
     let rows: Vec<i64> = on_conn!(c, c => {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(viewer);

@@ -42,6 +42,15 @@ pub use db::{Backend, Conn, ConnectOptions, Db, Handle, Tx};
 pub use error::{StoreError, StoreResult};
 pub use migrations::{MIGRATION_NAMES, migrate};
 
+/// `$first, $first+1, …` for `n` bound values: the numbered parameters of an `IN (…)` list, which both
+/// engines accept.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs one body against whichever engine `$conn` holds. The body is compiled once per engine, so it must
 /// use SQL both accept: `$n` placeholders, `RETURNING`, no engine-specific types or functions.
 #[macro_export]

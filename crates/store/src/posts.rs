@@ -1,6 +1,7 @@
 //! Posts, their images, hashtags, likes and saves. Every read applies the same visibility rule: not hidden
 //! by moderation, author not suspended, and no block between author and viewer in either direction.
 
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use souk_domain::{AccountKind, Timestamp};
 
@@ -192,13 +193,6 @@ pub async fn saved_by(
          ORDER BY s.created_at DESC, p.id DESC LIMIT $3 OFFSET $2"
     );
     fetch(c, sql, &[viewer, offset, limit], None).await
-}
-
-pub fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! Products, variants and product images.
 
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use souk_domain::Timestamp;
 use sqlx::Row;
@@ -142,13 +143,6 @@ pub async fn search(
     binds.push(Bind::Int(before));
     binds.push(Bind::Int(limit));
     fetch_products(c, sql, &binds).await
-}
-
-fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub async fn insert(c: Conn<'_>, p: &ProductRecord) -> StoreResult<i64> {

@@ -6,6 +6,7 @@
 //! Changes to an existing review first take its row lock with [`lock`], so the rating and status the
 //! caller adjusts the aggregates by are the ones it then overwrites.
 
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use std::collections::HashMap;
 
@@ -282,13 +283,6 @@ pub async fn insert_photo(c: Conn<'_>, p: &PhotoRecord) -> StoreResult<()> {
     on_conn!(c, c => sqlx::query(SQL).bind(p.review_id).bind(p.position).bind(&p.media_key).bind(p.width)
         .bind(p.height).bind(&p.alt_text).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub async fn photos_of(c: Conn<'_>, review_ids: &[i64]) -> StoreResult<Vec<PhotoRecord>> {

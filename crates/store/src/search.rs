@@ -5,7 +5,7 @@
 //! not suspended (reposts only when they add a caption); accounts not suspended; hashtags in use.
 //! Per-viewer rules (blocks, staff views) are applied when results are loaded, not in the index.
 
-use crate::posts::placeholders;
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! Reads join the product and shop and keep only active products, so archiving a product makes its tags
 //! disappear from posts without touching the posts (deleting it removes the rows by cascade).
 
-use crate::posts::placeholders;
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use souk_domain::Timestamp;
 

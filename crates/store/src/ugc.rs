@@ -5,6 +5,7 @@
 //! State changes are conditional updates (`WHERE id = $1 AND status = $2`), so two racing decisions on one
 //! feature cannot both apply; the caller learns from the returned flag whether its change won.
 
+use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 
 /// A feature request or featured post, with what the lists show of the post.
@@ -254,13 +255,6 @@ pub async fn insert_event(
     on_conn!(c, c => sqlx::query(SQL).bind(feature_id).bind(action).bind(actor_id).bind(message).bind(now)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The history of several features, oldest step first.
