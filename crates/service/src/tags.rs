@@ -252,6 +252,14 @@ impl TagService {
         crate::catalog::views_of(h.conn(), viewer, rows).await
     }
 
+    /// Whether a profile's posts tag any product still for sale (whether it gets a Shop tab).
+    pub async fn tags_products(&self, author_id: i64) -> ServiceResult<bool> {
+        let mut h = self.db.read().await?;
+        Ok(!tags::products_tagged_by(h.conn(), author_id, 1)
+            .await?
+            .is_empty())
+    }
+
     /// The creators a shop lets tag its products (owner and staff only).
     pub async fn partners(
         &self,

@@ -4,7 +4,7 @@
 
 use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
-use souk_domain::Timestamp;
+use souk_domain::{Currency, Money, Timestamp};
 
 /// A tag as shown on a post: where it sits and what it points at.
 #[derive(Debug, Clone)]
@@ -27,6 +27,19 @@ pub struct TagRecord {
     pub image_key: Option<String>,
     /// Who placed the tag (the author, or staff of a shop featuring the post).
     pub placed_by: Option<i64>,
+}
+
+/// An amount as stored (minor units and an ISO 4217 code); `None` only if the code is not one Souk
+/// prices in, which validation keeps out of the products table.
+fn money(minor: i64, currency: &str) -> Option<Money> {
+    Currency::parse(currency).ok().map(|c| Money::new(minor, c))
+}
+
+impl TagRecord {
+    /// The tagged variant's price, or the product's.
+    pub fn price(&self) -> Option<Money> {
+        money(self.price_minor, &self.currency)
+    }
 }
 
 type Row = (
@@ -250,6 +263,12 @@ pub struct TaggableRecord {
     pub price_minor: i64,
     pub currency: String,
     pub reason: String,
+}
+
+impl TaggableRecord {
+    pub fn price(&self) -> Option<Money> {
+        money(self.price_minor, &self.currency)
+    }
 }
 
 type TaggableRow = (i64, String, i64, String, String, i64, String, String);

@@ -326,7 +326,6 @@
     if (!sheet) {
       sheet = document.createElement("dialog");
       sheet.className = "sheet";
-      sheet.setAttribute("aria-label", document.documentElement.lang === "ko" ? "상품" : "Product");
       sheet.addEventListener("click", function (e) {
         if (e.target === sheet || e.target.closest("[data-sheet-close]")) sheet.close();
       });
@@ -340,6 +339,12 @@
   function fillSheet(html) {
     var s = openSheet();
     s.innerHTML = html;
+    // The dialog is named by its content's title, already in the reader's language.
+    var title = s.querySelector(".sheet-title");
+    if (title) {
+      if (!title.id) title.id = "sheet-title";
+      s.setAttribute("aria-labelledby", title.id);
+    }
     // Choosing a size reloads the sheet by itself, so its no-JS "Choose" button goes.
     var picker = s.querySelector("[data-picker-submit]");
     if (picker) picker.remove();

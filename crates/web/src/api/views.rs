@@ -105,12 +105,7 @@ impl From<&souk_store::tags::TagRecord> for TagJson {
             product_id: t.product_id,
             variant_id: t.variant_id,
             title: t.title.clone(),
-            price: souk_domain::Currency::parse(&t.currency)
-                .ok()
-                .map(|currency| MoneyJson {
-                    amount_minor: t.price_minor,
-                    currency,
-                }),
+            price: t.price().map(MoneyJson::from),
             shop: t.shop_handle.clone(),
             shop_name: t.shop_name.clone(),
             url: format!("/t/{}", t.id),

@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use souk_domain::social::{Segment, segments};
-use souk_domain::{Currency, Money};
 use souk_service::accounts::Profile;
 use souk_service::social::{Page, PostView, TagSort};
 use souk_store::posts::ImageRecord;
@@ -59,9 +58,7 @@ impl TagDot {
             top: percent(t.y_bp),
             flip: t.x_bp > 6_000,
             title: t.title.clone(),
-            price: Currency::parse(&t.currency)
-                .map(|c| Money::new(t.price_minor, c).format(ui.locale))
-                .unwrap_or_default(),
+            price: t.price().map(|m| m.format(ui.locale)).unwrap_or_default(),
         }
     }
 }

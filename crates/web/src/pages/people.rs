@@ -148,13 +148,7 @@ pub async fn profile(
         .owned_by(profile.id)
         .await?
         .map(|s| (s.handle, s.name));
-    let picks = shop.is_none()
-        && !state
-            .services
-            .tags
-            .tagged_products(ctx.viewer.as_ref(), profile.id, 1)
-            .await?
-            .is_empty();
+    let picks = shop.is_none() && state.services.tags.tags_products(profile.id).await?;
     Ok(render(
         StatusCode::OK,
         &ProfilePage {

@@ -19,7 +19,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use souk_domain::{Currency, Money};
 use souk_service::catalog::VariantView;
 use souk_service::tags::{MAX_TAGS_PER_IMAGE, MAX_TAGS_PER_POST, TagInput, TagSheet};
 
@@ -308,9 +307,7 @@ async fn editor_page(
                     left: super::feed::percent(t.x_bp),
                     top: super::feed::percent(t.y_bp),
                     title: t.title.clone(),
-                    price: Currency::parse(&t.currency)
-                        .map(|c| Money::new(t.price_minor, c).format(ui.locale))
-                        .unwrap_or_default(),
+                    price: t.price().map(|m| m.format(ui.locale)).unwrap_or_default(),
                     shop_name: t.shop_name.clone(),
                 })
                 .collect(),
@@ -323,9 +320,7 @@ async fn editor_page(
             label: format!(
                 "{} · {} ({})",
                 c.title,
-                Currency::parse(&c.currency)
-                    .map(|cur| Money::new(c.price_minor, cur).format(ui.locale))
-                    .unwrap_or_default(),
+                c.price().map(|m| m.format(ui.locale)).unwrap_or_default(),
                 c.shop_name
             ),
             product_id: c.product_id,
