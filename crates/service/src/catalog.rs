@@ -609,17 +609,21 @@ pub async fn views_of(
 ) -> ServiceResult<Vec<ProductView>> {
     let mut c = c;
     let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    // Two statements for the shops however many there are: the shops, then the viewer's roles in them.
+    let mut shop_ids: Vec<i64> = rows.iter().map(|p| p.shop_id).collect();
+    shop_ids.sort_unstable();
+    shop_ids.dedup();
+    let staff_in: Vec<i64> = match viewer {
+        Some(v) => shop_store::staff_roles(reborrow(&mut c), &shop_ids, v.user_id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+        None => Vec::new(),
+    };
     let mut shops: HashMap<i64, (ShopBrief, bool)> = HashMap::new();
-    for p in &rows {
-        if shops.contains_key(&p.shop_id) {
-            continue;
-        }
-        let s = shop_store::by_id(reborrow(&mut c), p.shop_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let staff = crate::shops::role_in(reborrow(&mut c), viewer, s.id)
-            .await?
-            .is_some();
+    for s in shop_store::by_ids(reborrow(&mut c), &shop_ids).await? {
+        let staff = staff_in.contains(&s.id);
         shops.insert(s.id, (brief(&s)?, staff));
     }
     let mut variants: HashMap<i64, Vec<VariantRecord>> = HashMap::new();

@@ -185,78 +185,104 @@ pub async fn cancel_pending_in_tx(
 
 /// Loads the full view of an order (no permission check; callers do that).
 pub(crate) async fn load_view(
-    mut c: Conn<'_>,
+    c: Conn<'_>,
     order: OrderRecord,
     viewer: Option<&Viewer>,
     viewer_is_staff: bool,
 ) -> ServiceResult<OrderView> {
-    let currency = currency_of(&order.currency)?;
-    let m = |minor: i64| Money::new(minor, currency);
-    let lines = orders::lines(rb(&mut c), order.id)
+    load_views(c, vec![order], viewer, viewer_is_staff)
         .await?
-        .into_iter()
-        .map(|l| OrderLineView {
-            id: l.id,
-            product_id: l.product_id,
-            variant_id: l.variant_id,
-            title: l.title,
-            variant_title: l.variant_title,
-            sku: l.sku,
-            quantity: l.quantity,
-            refunded_quantity: l.refunded_quantity,
-            unit_price: m(l.unit_price_minor),
-            total: m(l.unit_price_minor.saturating_mul(l.quantity)),
-        })
-        .collect();
-    let events = orders::events(rb(&mut c), order.id)
-        .await?
-        .into_iter()
-        .map(|e| OrderEventView {
-            from: e.from_status,
-            to: e.to_status,
-            actor: e.actor_username,
-            note: e.note,
-            at: Timestamp::from_micros(e.created_at),
-        })
-        .collect();
-    let payment = orders::latest_payment(rb(&mut c), order.id).await?.map(
-        |(id, provider, status, failure_code)| PaymentSummary {
-            id,
-            provider,
-            status,
-            failure_code,
-        },
-    );
-    Ok(OrderView {
-        id: order.id,
-        number: order_number(order.id),
-        status: parse_status(&order.status)?,
-        shop_id: order.shop_id,
-        shop_handle: order.shop_handle,
-        shop_name: order.shop_name,
-        buyer_id: order.buyer_id,
-        buyer: order.buyer_username,
-        lines,
-        subtotal: m(order.subtotal_minor),
-        shipping: m(order.shipping_minor),
-        tax: m(order.tax_minor),
-        total: m(order.total_minor),
-        paid: m(order.paid_minor),
-        refunded: m(order.refunded_minor),
-        payment,
-        payment_provider: order.payment_provider,
-        email: order.email,
-        address: order.address,
-        shipping_method: order.shipping_method,
-        tracking_number: order.tracking_number,
-        carrier: order.carrier,
-        note: order.note,
-        reserved_until: order.reserved_until.map(Timestamp::from_micros),
-        events,
-        created_at: Timestamp::from_micros(order.created_at),
-        viewer_is_staff,
-        viewer_is_buyer: viewer.is_some_and(|v| v.user_id == order.buyer_id),
-    })
+        .pop()
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Full views of several orders with three statements in all (lines, events, latest payments), whatever
+/// their number, in the order given.
+pub(crate) async fn load_views(
+    mut c: Conn<'_>,
+    records: Vec<OrderRecord>,
+    viewer: Option<&Viewer>,
+    viewer_is_staff: bool,
+) -> ServiceResult<Vec<OrderView>> {
+    let ids: Vec<i64> = records.iter().map(|o| o.id).collect();
+    let mut lines = orders::lines_of(rb(&mut c), &ids).await?;
+    let mut events = orders::events_of(rb(&mut c), &ids).await?;
+    let payments = orders::latest_payments(rb(&mut c), &ids).await?;
+    let mut views = Vec::with_capacity(records.len());
+    for order in records {
+        let currency = currency_of(&order.currency)?;
+        let m = |minor: i64| Money::new(minor, currency);
+        let (mine, rest): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(id, _)| *id == order.id);
+        lines = rest;
+        let order_lines = mine
+            .into_iter()
+            .map(|(_, l)| OrderLineView {
+                id: l.id,
+                product_id: l.product_id,
+                variant_id: l.variant_id,
+                title: l.title,
+                variant_title: l.variant_title,
+                sku: l.sku,
+                quantity: l.quantity,
+                refunded_quantity: l.refunded_quantity,
+                unit_price: m(l.unit_price_minor),
+                total: m(l.unit_price_minor.saturating_mul(l.quantity)),
+            })
+            .collect();
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|(id, _)| *id == order.id);
+        events = rest;
+        let order_events = mine
+            .into_iter()
+            .map(|(_, e)| OrderEventView {
+                from: e.from_status,
+                to: e.to_status,
+                actor: e.actor_username,
+                note: e.note,
+                at: Timestamp::from_micros(e.created_at),
+            })
+            .collect();
+        let payment = payments
+            .iter()
+            .find(|p| p.0 == order.id)
+            .map(|(_, id, provider, status, failure_code)| PaymentSummary {
+                id: *id,
+                provider: provider.clone(),
+                status: status.clone(),
+                failure_code: failure_code.clone(),
+            });
+        views.push(OrderView {
+            id: order.id,
+            number: order_number(order.id),
+            status: parse_status(&order.status)?,
+            shop_id: order.shop_id,
+            shop_handle: order.shop_handle,
+            shop_name: order.shop_name,
+            buyer_id: order.buyer_id,
+            buyer: order.buyer_username,
+            lines: order_lines,
+            subtotal: m(order.subtotal_minor),
+            shipping: m(order.shipping_minor),
+            tax: m(order.tax_minor),
+            total: m(order.total_minor),
+            paid: m(order.paid_minor),
+            refunded: m(order.refunded_minor),
+            payment,
+            payment_provider: order.payment_provider,
+            email: order.email,
+            address: order.address,
+            shipping_method: order.shipping_method,
+            tracking_number: order.tracking_number,
+            carrier: order.carrier,
+            note: order.note,
+            reserved_until: order.reserved_until.map(Timestamp::from_micros),
+            events: order_events,
+            created_at: Timestamp::from_micros(order.created_at),
+            viewer_is_staff,
+            viewer_is_buyer: viewer.is_some_and(|v| v.user_id == order.buyer_id),
+        });
+    }
+    Ok(views)
 }
 
 /// The order if the viewer is its buyer or staff of its shop; `NotFound` otherwise, so other people's
@@ -357,10 +383,7 @@ impl OrderService {
         } else {
             None
         };
-        let mut items = Vec::with_capacity(rows.len());
-        for o in rows {
-            items.push(load_view(h.conn(), o, Some(viewer), staff).await?);
-        }
+        let items = load_views(h.conn(), rows, Some(viewer), staff).await?;
         Ok(Page { items, next_cursor })
     }
 

@@ -283,6 +283,22 @@ impl ReviewService {
         product_id: i64,
         q: &ReviewQuery,
     ) -> ServiceResult<Page<ReviewView>> {
+        let product = {
+            let mut h = self.db.read().await?;
+            crate::catalog::product_view(h.conn(), viewer, product_id).await?
+        };
+        self.list_of(viewer, &product, q).await
+    }
+
+    /// [`Self::list`] for a product the caller already loaded for this viewer (through the catalog
+    /// service, which checked that the viewer may see it), so the product page does not load it again.
+    pub async fn list_of(
+        &self,
+        viewer: Option<&Viewer>,
+        product: &crate::catalog::ProductView,
+        q: &ReviewQuery,
+    ) -> ServiceResult<Page<ReviewView>> {
+        let product_id = product.product.id;
         let sort = match q.sort.as_deref().map(str::trim).unwrap_or("") {
             "" | "newest" => Sort::Newest,
             "helpful" | "most_helpful" => Sort::Helpful,
@@ -306,7 +322,6 @@ impl ReviewService {
         let n = q.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
         let mut h = self.db.read().await?;
         let mut c = h.conn();
-        crate::catalog::product_view(reborrow(&mut c), viewer, product_id).await?;
         let rows = reviews::list(
             reborrow(&mut c),
             &ListFilter {

@@ -348,14 +348,11 @@ impl SocialService {
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
         let (followed_by_me, follows_me, blocked_by_me) = if me != 0 && me != u.id {
-            if follows::has_blocked(h.conn(), u.id, me).await? {
+            let r = follows::relationship(h.conn(), me, u.id).await?;
+            if r.they_blocked_me {
                 return Err(ServiceError::NotFound);
             }
-            (
-                follows::exists(h.conn(), me, u.id).await?,
-                follows::exists(h.conn(), u.id, me).await?,
-                follows::has_blocked(h.conn(), me, u.id).await?,
-            )
+            (r.me_follows_them, r.they_follow_me, r.me_blocked_them)
         } else {
             (false, false, false)
         };
@@ -770,11 +767,15 @@ impl SocialService {
         cursor: Option<&str>,
         requested: Option<i64>,
     ) -> ServiceResult<Page<CommentView>> {
-        let post = self.post(viewer, post_id).await?;
         let after = parse_cursor(cursor, 0)?;
         let n = limit(requested.or(Some(PAGE_MAX)));
         let me = viewer_id(viewer);
         let mut h = self.db.read().await?;
+        // Only the visibility check and the author are needed here, not the post's photos and tags.
+        let post_author = posts::by_id(h.conn(), me, post_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+            .author_id;
         let rows = comments::for_post(h.conn(), me, post_id, after, n + 1).await?;
         let (rows, next_cursor) = split_page(rows, n, |c| c.id.to_string());
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
@@ -783,7 +784,7 @@ impl SocialService {
             .into_iter()
             .map(|c| CommentView {
                 liked: liked.contains(&c.id),
-                can_delete: me != 0 && (c.author_id == me || post.post.author_id == me),
+                can_delete: me != 0 && (c.author_id == me || post_author == me),
                 comment: c,
             })
             .collect();
@@ -1003,6 +1004,18 @@ impl SocialService {
         requested: Option<i64>,
     ) -> ServiceResult<Page<PostView>> {
         let owner = self.profile(viewer, username).await?;
+        self.posts_of(viewer, &owner, cursor, requested).await
+    }
+
+    /// [`Self::user_posts`] for a profile the caller already loaded for this viewer with
+    /// [`Self::profile`] (which refuses authors who blocked the viewer), so profile pages load it once.
+    pub async fn posts_of(
+        &self,
+        viewer: Option<&Viewer>,
+        owner: &ProfileView,
+        cursor: Option<&str>,
+        requested: Option<i64>,
+    ) -> ServiceResult<Page<PostView>> {
         let before = parse_cursor(cursor, i64::MAX)?;
         let n = limit(requested);
         let mut h = self.db.read().await?;

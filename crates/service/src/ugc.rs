@@ -273,13 +273,28 @@ impl UgcService {
         cursor: Option<&str>,
         limit: Option<i64>,
     ) -> ServiceResult<Page<GalleryRecord>> {
+        let product = {
+            let mut h = self.db.read().await?;
+            crate::catalog::product_view(h.conn(), viewer, product_id).await?
+        };
+        self.gallery_of(viewer, &product, cursor, limit).await
+    }
+
+    /// [`Self::gallery`] for a product the caller already loaded for this viewer through the catalog
+    /// service (which checked that the viewer may see it), so the product page does not load it again.
+    pub async fn gallery_of(
+        &self,
+        viewer: Option<&Viewer>,
+        product: &crate::catalog::ProductView,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Page<GalleryRecord>> {
+        let product_id = product.product.id;
         let after = gallery_cursor(cursor)?;
         let n = limit.unwrap_or(GALLERY_DEFAULT).clamp(1, GALLERY_MAX);
         let mut h = self.db.read().await?;
-        let mut c = h.conn();
-        let product = crate::catalog::product_view(reborrow(&mut c), viewer, product_id).await?;
         let mut items = ugc::gallery(
-            c,
+            h.conn(),
             &GalleryFilter {
                 product_id,
                 shop_id: product.shop.id,

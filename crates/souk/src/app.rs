@@ -67,6 +67,7 @@ impl App {
             max_body_bytes: self.config.max_body_bytes,
             request_timeout: Duration::from_secs(self.config.request_timeout_secs),
             public_url: self.config.public_url.clone(),
+            statement_header: self.config.statement_header,
         };
         souk_web::router(AppState::new(
             self.services.clone(),

@@ -239,6 +239,9 @@ pub struct Config {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Answer every request with `X-Souk-Statements`: how many SQL statements it ran. For the statement
+    /// budget tests and for profiling; it tells a client about the server's work, so it is off by default.
+    pub statement_header: bool,
     pub rate_limits: RateLimits,
     /// Weights of the Discover ranking.
     pub discover: DiscoverSettings,
@@ -269,6 +272,7 @@ impl Default for Config {
             trust_proxy: false,
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            statement_header: false,
             rate_limits: RateLimits::default(),
             discover: DiscoverSettings::default(),
             media_dir: PathBuf::new(),
@@ -308,6 +312,7 @@ const ENV_KEYS: &[&str] = &[
     "trust_proxy",
     "max_body_bytes",
     "request_timeout_secs",
+    "statement_header",
     "rate_limits",
     "discover",
     "media_dir",

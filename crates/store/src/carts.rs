@@ -140,6 +140,8 @@ pub async fn ensure_user_cart(c: Conn<'_>, user_id: i64, now_us: i64) -> StoreRe
         ON CONFLICT (user_id) DO NOTHING";
     const SELECT: &str = "SELECT id FROM carts WHERE user_id = $1";
     let id: i64 = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         sqlx::query(INSERT).bind(user_id).bind(now_us).execute(&mut *c).await?;
         sqlx::query_scalar(SELECT).bind(user_id).fetch_one(&mut *c).await
     })?;
@@ -151,6 +153,8 @@ pub async fn ensure_token_cart(c: Conn<'_>, token_hash: &[u8], now_us: i64) -> S
         ON CONFLICT (token_hash) DO NOTHING";
     const SELECT: &str = "SELECT id FROM carts WHERE token_hash = $1";
     let id: i64 = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         sqlx::query(INSERT).bind(token_hash).bind(now_us).execute(&mut *c).await?;
         sqlx::query_scalar(SELECT).bind(token_hash).fetch_one(&mut *c).await
     })?;
@@ -266,6 +270,8 @@ pub async fn merge(c: Conn<'_>, from: i64, into: i64, max_quantity: i64) -> Stor
             ELSE cart_items.quantity + excluded.quantity END";
     const DROP: &str = "DELETE FROM carts WHERE id = $1";
     on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         sqlx::query(MOVE).bind(from).bind(into).bind(max_quantity).execute(&mut *c).await?;
         sqlx::query(DROP).bind(from).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;

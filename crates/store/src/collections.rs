@@ -96,6 +96,8 @@ pub async fn set_products(c: Conn<'_>, id: i64, product_ids: &[i64]) -> StoreRes
     const ADD: &str =
         "INSERT INTO collection_products (collection_id, product_id, position) VALUES ($1, $2, $3)";
     on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         sqlx::query(CLEAR).bind(id).execute(&mut *c).await?;
         for (i, p) in product_ids.iter().enumerate() {
             let pos = i32::try_from(i).unwrap_or(i32::MAX);
@@ -120,6 +122,8 @@ pub async fn set_featured(c: Conn<'_>, shop_id: i64, ids: &[i64]) -> StoreResult
     const SET: &str =
         "UPDATE collections SET featured_position = $3 WHERE shop_id = $1 AND id = $2";
     on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         sqlx::query(CLEAR).bind(shop_id).execute(&mut *c).await?;
         for (i, id) in ids.iter().enumerate() {
             let pos = i32::try_from(i).unwrap_or(i32::MAX);

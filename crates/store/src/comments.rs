@@ -93,6 +93,8 @@ pub async fn insert(
 /// so deleting the parent while its replies still exist would under-report and the counter would drift.
 pub async fn delete(c: Conn<'_>, id: i64) -> StoreResult<i64> {
     let n = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         let replies = sqlx::query("DELETE FROM comments WHERE parent_id = $1").bind(id)
             .execute(&mut *c).await.map(|r| r.rows_affected());
         match replies {

@@ -136,6 +136,7 @@ impl Db {
     /// A write transaction. On SQLite it is `BEGIN IMMEDIATE` so the write lock is taken up front and a
     /// read-then-write transaction can never fail half-way on lock upgrade.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        crate::stats::statement();
         Ok(match self {
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
@@ -196,6 +197,7 @@ impl Tx {
     }
 
     pub async fn commit(self) -> StoreResult<()> {
+        crate::stats::statement();
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,

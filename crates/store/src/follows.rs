@@ -98,3 +98,27 @@ pub async fn has_blocked(c: Conn<'_>, blocker: i64, blocked: i64) -> StoreResult
     let n: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(blocker).bind(blocked).fetch_one(&mut *c).await)?;
     Ok(n > 0)
 }
+
+/// How two accounts stand to each other, in one statement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relationship {
+    pub me_follows_them: bool,
+    pub they_follow_me: bool,
+    pub me_blocked_them: bool,
+    pub they_blocked_me: bool,
+}
+
+pub async fn relationship(c: Conn<'_>, me: i64, them: i64) -> StoreResult<Relationship> {
+    const SQL: &str = "SELECT \
+        (SELECT COUNT(*) FROM follows WHERE follower_id = $1 AND followee_id = $2), \
+        (SELECT COUNT(*) FROM follows WHERE follower_id = $2 AND followee_id = $1), \
+        (SELECT COUNT(*) FROM blocks WHERE blocker_id = $1 AND blocked_id = $2), \
+        (SELECT COUNT(*) FROM blocks WHERE blocker_id = $2 AND blocked_id = $1)";
+    let r: (i64, i64, i64, i64) = on_conn!(c, c => sqlx::query_as(SQL).bind(me).bind(them).fetch_one(&mut *c).await)?;
+    Ok(Relationship {
+        me_follows_them: r.0 > 0,
+        they_follow_me: r.1 > 0,
+        me_blocked_them: r.2 > 0,
+        they_blocked_me: r.3 > 0,
+    })
+}

@@ -34,6 +34,7 @@ pub mod reputation;
 pub mod reviews;
 pub mod search;
 pub mod shops;
+pub mod stats;
 pub mod tags;
 pub mod tokens;
 pub mod ugc;
@@ -55,10 +56,11 @@ pub fn placeholders(first: usize, n: usize) -> String {
 /// use SQL both accept: `$n` placeholders, `RETURNING`, no engine-specific types or functions.
 #[macro_export]
 macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
+    ($conn:expr, $c:ident => $body:expr) => {{
+        $crate::stats::statement();
         match $conn {
             $crate::Conn::Sqlite($c) => $body,
             $crate::Conn::Postgres($c) => $body,
         }
-    };
+    }};
 }

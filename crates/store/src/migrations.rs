@@ -30,6 +30,7 @@ migrations! {
     8 => "0008_attribution",
     9 => "0009_ugc_features",
     10 => "0010_reputation",
+    11 => "0011_read_path_indexes",
 }
 
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {

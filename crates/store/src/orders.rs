@@ -1,6 +1,6 @@
 //! Orders, order lines and the order event log.
 
-use crate::{Conn, StoreResult, on_conn};
+use crate::{Conn, StoreResult, on_conn, placeholders};
 
 /// Moves an order from `from` to `to` and records the event, only if it is still in `from`. Returns false
 /// (and writes nothing) when another request changed the order first, so callers never apply a transition
@@ -19,6 +19,8 @@ pub async fn transition(
     const EVENT: &str = "INSERT INTO order_events (order_id, from_status, to_status, actor_id, note, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6)";
     let changed = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         let n = sqlx::query(UPDATE).bind(order_id).bind(from).bind(to).bind(now_us)
             .execute(&mut *c).await?.rows_affected();
         if n == 1 {
@@ -141,6 +143,8 @@ pub async fn insert(
         VALUES ($1, NULL, $2, $3, '', $4)";
     let a = &o.address;
     let id: i64 = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         let id: i64 = sqlx::query_scalar(SQL).bind(o.shop_id).bind(o.buyer_id).bind(&o.status).bind(&o.currency)
             .bind(o.subtotal_minor).bind(o.shipping_minor).bind(o.tax_minor).bind(o.total_minor)
             .bind(&o.payment_provider).bind(&o.email).bind(&a.name).bind(&a.line1).bind(&a.line2).bind(&a.city)
@@ -257,9 +261,25 @@ pub async fn list(
 }
 
 pub async fn lines(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<LineRecord>> {
-    const SQL: &str = "SELECT id, product_id, variant_id, title, variant_title, sku, unit_price_minor, quantity, \
-        refunded_quantity, stock_taken FROM order_lines WHERE order_id = $1 ORDER BY id";
+    Ok(lines_of(c, &[order_id])
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect())
+}
+
+/// The lines of several orders in one statement, as (order id, line), in order and line id order.
+pub async fn lines_of(c: Conn<'_>, order_ids: &[i64]) -> StoreResult<Vec<(i64, LineRecord)>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT order_id, id, product_id, variant_id, title, variant_title, sku, unit_price_minor, quantity, \
+         refunded_quantity, stock_taken FROM order_lines WHERE order_id IN ({}) ORDER BY order_id, id",
+        placeholders(1, order_ids.len())
+    );
     type Row = (
+        i64,
         i64,
         Option<i64>,
         Option<i64>,
@@ -271,39 +291,66 @@ pub async fn lines(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<LineRecord>> {
         i64,
         bool,
     );
-    let rows: Vec<Row> =
-        on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await)?;
+    let rows: Vec<Row> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in order_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
     Ok(rows
         .into_iter()
-        .map(|r| LineRecord {
-            id: r.0,
-            product_id: r.1,
-            variant_id: r.2,
-            title: r.3,
-            variant_title: r.4,
-            sku: r.5,
-            unit_price_minor: r.6,
-            quantity: r.7,
-            refunded_quantity: r.8,
-            stock_taken: r.9,
+        .map(|r| {
+            (
+                r.0,
+                LineRecord {
+                    id: r.1,
+                    product_id: r.2,
+                    variant_id: r.3,
+                    title: r.4,
+                    variant_title: r.5,
+                    sku: r.6,
+                    unit_price_minor: r.7,
+                    quantity: r.8,
+                    refunded_quantity: r.9,
+                    stock_taken: r.10,
+                },
+            )
         })
         .collect())
 }
 
-pub async fn events(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<EventRecord>> {
-    const SQL: &str = "SELECT e.from_status, e.to_status, u.username, e.note, e.created_at FROM order_events e \
-        LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.id";
-    type Row = (Option<String>, String, Option<String>, String, i64);
-    let rows: Vec<Row> =
-        on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await)?;
+/// The status history of several orders in one statement, as (order id, event), oldest first.
+pub async fn events_of(c: Conn<'_>, order_ids: &[i64]) -> StoreResult<Vec<(i64, EventRecord)>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT e.order_id, e.from_status, e.to_status, u.username, e.note, e.created_at FROM order_events e \
+         LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id IN ({}) ORDER BY e.order_id, e.id",
+        placeholders(1, order_ids.len())
+    );
+    type Row = (i64, Option<String>, String, Option<String>, String, i64);
+    let rows: Vec<Row> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in order_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
     Ok(rows
         .into_iter()
-        .map(|r| EventRecord {
-            from_status: r.0,
-            to_status: r.1,
-            actor_username: r.2,
-            note: r.3,
-            created_at: r.4,
+        .map(|r| {
+            (
+                r.0,
+                EventRecord {
+                    from_status: r.1,
+                    to_status: r.2,
+                    actor_username: r.3,
+                    note: r.4,
+                    created_at: r.5,
+                },
+            )
         })
         .collect())
 }
@@ -381,14 +428,28 @@ pub async fn staff_shop_handle(c: Conn<'_>, user_id: i64) -> StoreResult<Option<
 }
 
 /// The newest payment attempt of an order: (id, provider, status, failure code).
-pub async fn latest_payment(
+/// The latest payment attempt of each of several orders: (order id, payment id, provider, status,
+/// failure code).
+pub async fn latest_payments(
     c: Conn<'_>,
-    order_id: i64,
-) -> StoreResult<Option<(i64, String, String, String)>> {
-    const SQL: &str = "SELECT id, provider, status, failure_code FROM payments WHERE order_id = $1 \
-        ORDER BY id DESC LIMIT 1";
-    let r = on_conn!(c, c => sqlx::query_as(SQL).bind(order_id).fetch_optional(&mut *c).await)?;
-    Ok(r)
+    order_ids: &[i64],
+) -> StoreResult<Vec<(i64, i64, String, String, String)>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT p.order_id, p.id, p.provider, p.status, p.failure_code FROM payments p \
+         WHERE p.id IN (SELECT MAX(id) FROM payments WHERE order_id IN ({}) GROUP BY order_id)",
+        placeholders(1, order_ids.len())
+    );
+    let rows = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in order_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
 }
 
 pub async fn shop_currency(c: Conn<'_>, shop_id: i64) -> StoreResult<Option<String>> {

@@ -70,6 +70,8 @@ pub async fn add_line(
     const LINE: &str =
         "INSERT INTO refund_lines (refund_id, order_line_id, quantity) VALUES ($1, $2, $3)";
     let ok = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         let n = sqlx::query(GUARD).bind(order_line_id).bind(qty).execute(&mut *c).await?.rows_affected();
         if n == 1 {
             sqlx::query(LINE).bind(refund_id).bind(order_line_id).bind(qty).execute(&mut *c).await?;
@@ -132,6 +134,8 @@ pub async fn for_order(c: Conn<'_>, order_id: i64) -> StoreResult<Vec<RefundReco
         JOIN refunds r ON r.id = rl.refund_id WHERE r.order_id = $1 ORDER BY rl.order_line_id";
     type Row = (i64, i64, i64, String, String, bool, String, i64);
     let (rows, lines): (Vec<Row>, Vec<(i64, i64, i64)>) = on_conn!(c, c => {
+        // The body sends two statements; on_conn! counted one.
+        crate::stats::statement();
         let rows: Vec<Row> = sqlx::query_as(SQL).bind(order_id).fetch_all(&mut *c).await?;
         let lines: Vec<(i64, i64, i64)> = sqlx::query_as(LINES).bind(order_id).fetch_all(&mut *c).await?;
         Ok::<_, sqlx::Error>((rows, lines))

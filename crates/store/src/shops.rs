@@ -91,6 +91,19 @@ pub async fn by_id(c: Conn<'_>, id: i64) -> StoreResult<Option<ShopRecord>> {
     Ok(fetch(c, sql, &[Bind::Int(id)]).await?.into_iter().next())
 }
 
+/// Several shops in one statement, in no particular order; missing ids are left out.
+pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<ShopRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{SELECT} WHERE s.id IN ({})",
+        crate::placeholders(1, ids.len())
+    );
+    let binds: Vec<Bind<'_>> = ids.iter().map(|i| Bind::Int(*i)).collect();
+    fetch(c, sql, &binds).await
+}
+
 pub async fn by_handle_key(c: Conn<'_>, key: &str) -> StoreResult<Option<ShopRecord>> {
     let sql = format!("{SELECT} WHERE s.handle_key = $1");
     Ok(fetch(c, sql, &[Bind::Text(key)]).await?.into_iter().next())
@@ -250,6 +263,29 @@ pub async fn staff_role_by_id(
         JOIN shop_staff st ON st.shop_id = s.id AND st.user_id = $2 WHERE s.id = $1";
     let row = on_conn!(c, c => sqlx::query_as(SQL).bind(shop_id).bind(user_id).fetch_optional(&mut *c).await)?;
     Ok(row)
+}
+
+/// The user's staff role in each of the given shops where they have one: (shop id, role).
+pub async fn staff_roles(
+    c: Conn<'_>,
+    shop_ids: &[i64],
+    user_id: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    if shop_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT shop_id, role FROM shop_staff WHERE user_id = $1 AND shop_id IN ({})",
+        crate::placeholders(2, shop_ids.len())
+    );
+    let rows = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id);
+        for id in shop_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
 }
 
 /// Like [`staff_role_by_id`], by the shop's handle key (lower-case handle).

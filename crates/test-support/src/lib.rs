@@ -183,6 +183,8 @@ impl TestApp {
         config.rate_limits.login_per_account = generous;
         config.rate_limits.signup_per_ip = generous;
         config.log_level = "warn".into();
+        // Statement budget tests read X-Souk-Statements; see [`statements`].
+        config.statement_header = true;
         TestAppBuilder { backend, config }
     }
 
@@ -326,6 +328,16 @@ impl Drop for TestApp {
 }
 
 /// Reads a JSON error envelope's code.
+/// How many SQL statements the server ran for this response (the `X-Souk-Statements` header that test
+/// apps turn on).
+pub fn statements(res: &Response) -> u32 {
+    res.headers()
+        .get("x-souk-statements")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("test apps answer with X-Souk-Statements")
+}
+
 pub async fn error_code(res: Response) -> (StatusCode, String) {
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);

@@ -89,20 +89,42 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
     .into_response()
 }
 
+static X_SOUK_STATEMENTS: HeaderName = HeaderName::from_static("x-souk-statements");
+
 /// Resolves the [`RequestCtx`], runs the handler, then finishes the response: CSRF cookie, security
-/// headers, error normalisation and metrics.
-pub async fn context(
-    State(state): State<AppState>,
-    mut req: Request<Body>,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let path = req.uri().path().to_owned();
+/// headers, error normalisation and metrics. Every SQL statement the request runs, the session lookup
+/// included, is counted for the per-route statement histogram (and the optional response header).
+pub async fn context(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
+    let header = state.config.statement_header;
+    let (mut res, statements) =
+        souk_store::stats::counted(context_inner(state, req, next, route.clone())).await;
+    metrics::histogram!(
+        "souk_http_request_statements",
+        "method" => method.as_str().to_owned(),
+        "route" => route.unwrap_or_else(|| "unmatched".into())
+    )
+    .record(f64::from(statements));
+    if header {
+        res.headers_mut()
+            .insert(X_SOUK_STATEMENTS.clone(), HeaderValue::from(statements));
+    }
+    res
+}
+
+async fn context_inner(
+    state: AppState,
+    mut req: Request<Body>,
+    next: Next,
+    route: Option<String>,
+) -> Response {
+    let started = Instant::now();
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
 
     let mut new_csrf = None;
     let mut clear_guest_clicks = None;

@@ -16,6 +16,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// How people reach this site (`https://souk.example`), for links they copy; empty: the request's host.
     pub public_url: String,
+    /// Add `X-Souk-Statements` (SQL statements the request ran) to every response.
+    pub statement_header: bool,
 }
 
 impl Default for WebConfig {
@@ -26,6 +28,7 @@ impl Default for WebConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             public_url: String::new(),
+            statement_header: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attribution;
+mod budgets;
 mod buy_now;
 mod cart;
 mod catalog_import;

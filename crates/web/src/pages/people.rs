@@ -130,7 +130,7 @@ pub async fn profile(
     let social = &state.services.social;
     let profile = social.profile(ctx.viewer.as_ref(), &username).await?;
     let page = social
-        .user_posts(ctx.viewer.as_ref(), &username, q.cursor(), Some(30))
+        .posts_of(ctx.viewer.as_ref(), &profile, q.cursor(), Some(30))
         .await?;
     let ui = Ui::load(&state, &ctx).await;
     let posts = cards(&ui, &page, &origin);

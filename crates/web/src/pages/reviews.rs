@@ -211,9 +211,9 @@ pub async fn section(
     let page = state
         .services
         .reviews
-        .list(
+        .list_of(
             viewer,
-            id,
+            p,
             &ReviewQuery {
                 stars: Some(stars),
                 with_photos: photos,

@@ -65,7 +65,7 @@ pub async fn gallery_section(
     match state
         .services
         .ugc
-        .gallery(ctx.viewer.as_ref(), id, None, Some(12))
+        .gallery_of(ctx.viewer.as_ref(), p, None, Some(12))
         .await
     {
         Ok(page) => GallerySection {
