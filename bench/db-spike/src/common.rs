@@ -1,3 +1,4 @@
+//! Shared pieces of the ADR 0001 workloads: SQL text, row types, checks, PostgreSQL schema setup and timing.
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
