@@ -815,15 +815,47 @@ impl CatalogService {
         cursor: Option<&str>,
         limit: Option<i64>,
     ) -> ServiceResult<Page<ProductView>> {
+        let (shop_id, staff) = {
+            let mut h = self.db.read().await?;
+            let shop = shop_store::by_handle_key(h.conn(), &handle.trim().to_ascii_lowercase())
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let staff = crate::shops::role_in(h.conn(), viewer, shop.id)
+                .await?
+                .is_some();
+            (shop.id, staff)
+        };
+        self.products_in(viewer, shop_id, staff, status, cursor, limit)
+            .await
+    }
+
+    /// [`Self::shop_products`] for a shop the caller already loaded for this viewer (the shop page); with
+    /// no viewer it lists what shoppers see, even when the shop was loaded for its staff.
+    pub async fn shop_products_of(
+        &self,
+        viewer: Option<&Viewer>,
+        shop: &crate::shops::ShopView,
+        status: StatusFilter,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Page<ProductView>> {
+        let staff = viewer.is_some() && shop.is_staff();
+        self.products_in(viewer, shop.shop.id, staff, status, cursor, limit)
+            .await
+    }
+
+    async fn products_in(
+        &self,
+        viewer: Option<&Viewer>,
+        shop_id: i64,
+        staff: bool,
+        status: StatusFilter,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Page<ProductView>> {
         let n = limit.unwrap_or(24).clamp(1, 100);
         let before = parse_cursor(cursor)?;
         let mut h = self.db.read().await?;
-        let shop = shop_store::by_handle_key(h.conn(), &handle.trim().to_ascii_lowercase())
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let staff = crate::shops::role_in(h.conn(), viewer, shop.id)
-            .await?
-            .is_some();
         let status = match (staff, status) {
             (true, s) => s,
             (false, StatusFilter::Only(s)) if s != ProductStatus::Active => {
@@ -835,10 +867,10 @@ impl CatalogService {
             (false, _) => StatusFilter::Only(ProductStatus::Active),
         };
         let (cond, binds) = match status {
-            StatusFilter::All => ("p.shop_id = $1", vec![Bind::Int(shop.id)]),
+            StatusFilter::All => ("p.shop_id = $1", vec![Bind::Int(shop_id)]),
             StatusFilter::Only(s) => (
                 "p.shop_id = $1 AND p.status = $2",
-                vec![Bind::Int(shop.id), Bind::Text(s.as_str().to_owned())],
+                vec![Bind::Int(shop_id), Bind::Text(s.as_str().to_owned())],
             ),
         };
         let rows = products::search(h.conn(), cond, binds, before, n + 1).await?;
@@ -1896,12 +1928,14 @@ impl CatalogService {
     pub async fn featured_sections(
         &self,
         viewer: Option<&Viewer>,
-        shop_id: i64,
+        shop: &crate::shops::ShopView,
         order: Option<&[i64]>,
         per_section: i64,
     ) -> ServiceResult<Vec<(CollectionView, Vec<ProductView>)>> {
+        let n = usize::try_from(per_section.clamp(1, 100)).unwrap_or(1);
+        let can_edit = shop.is_staff();
         let mut h = self.db.read().await?;
-        let all = souk_store::collections::by_shop(h.conn(), shop_id).await?;
+        let all = souk_store::collections::by_shop(h.conn(), shop.shop.id).await?;
         let chosen: Vec<souk_store::collections::CollectionRecord> = match order {
             Some(ids) => ids
                 .iter()
@@ -1912,14 +1946,78 @@ impl CatalogService {
                 .filter(|c| c.featured_position.is_some())
                 .collect(),
         };
-        let mut out = Vec::new();
+        // Statements do not grow with the products shown: one for every manual collection's ids, one for
+        // their products, one per rule collection, and one product-view batch for all sections together.
+        let manual_ids: Vec<i64> = chosen
+            .iter()
+            .filter(|c| c.kind == "manual")
+            .map(|c| c.id)
+            .collect();
+        let listed = souk_store::collections::product_ids_of(h.conn(), &manual_ids).await?;
+        let mut wanted: Vec<i64> = listed.iter().map(|(_, p)| *p).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut records: HashMap<i64, ProductRecord> = products::by_ids(h.conn(), &wanted)
+            .await?
+            .into_iter()
+            .filter(|p| can_edit || p.status == ProductStatus::Active.as_str())
+            .map(|p| (p.id, p))
+            .collect();
+        let mut sections: Vec<(CollectionView, Vec<i64>)> = Vec::with_capacity(chosen.len());
         for rec in chosen {
-            let view = collection_view(h.conn(), viewer, rec).await?;
-            let page = collection_page(h.conn(), viewer, &view, None, Some(per_section)).await?;
-            if !page.items.is_empty() || view.can_edit {
-                out.push((view, page.items));
+            let manual = rec.kind == "manual";
+            let product_ids: Vec<i64> = listed
+                .iter()
+                .filter(|(c, _)| *c == rec.id)
+                .map(|(_, p)| *p)
+                .collect();
+            let view = CollectionView {
+                id: rec.id,
+                shop_id: rec.shop_id,
+                shop_handle: shop.shop.handle.clone(),
+                title: rec.title.clone(),
+                manual,
+                rules: rules_of(&rec),
+                product_ids,
+                featured_position: rec.featured_position,
+                can_edit,
+            };
+            let shown: Vec<i64> = if manual {
+                view.product_ids
+                    .iter()
+                    .filter(|id| records.contains_key(id))
+                    .take(n)
+                    .copied()
+                    .collect()
+            } else {
+                let (cond, binds) = rule_condition(view.shop_id, &view.rules, !can_edit);
+                let rows = products::search(h.conn(), &cond, binds, i64::MAX, per_section).await?;
+                let ids = rows.iter().map(|p| p.id).collect();
+                for p in rows {
+                    records.insert(p.id, p);
+                }
+                ids
+            };
+            sections.push((view, shown));
+        }
+        let mut needed: Vec<i64> = sections.iter().flat_map(|(_, ids)| ids.clone()).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let rows: Vec<ProductRecord> = needed.iter().filter_map(|id| records.remove(id)).collect();
+        let mut views: HashMap<i64, ProductView> = views_of(h.conn(), viewer, rows)
+            .await?
+            .into_iter()
+            .map(|v| (v.product.id, v))
+            .collect();
+        let mut out = Vec::new();
+        for (view, ids) in sections {
+            let items: Vec<ProductView> =
+                ids.iter().filter_map(|id| views.get(id).cloned()).collect();
+            if !items.is_empty() || view.can_edit {
+                out.push((view, items));
             }
         }
+        views.clear();
         Ok(out)
     }
 

@@ -453,6 +453,124 @@ fn shipping_unavailable() -> ServiceError {
     )
 }
 
+/// What a checkout read and checked, ready to be written.
+struct Ready {
+    cart: Option<i64>,
+    lines: Vec<CartLineRecord>,
+    order: NewOrder,
+}
+
+enum Prep {
+    Ready(Ready),
+    /// Prices changed since the lines were added: the cart is repriced and the shopper told.
+    Repriced {
+        cart: Option<i64>,
+        repriced: Vec<(i64, i64, String)>,
+        refusal: ServiceError,
+    },
+}
+
+/// The address and e-mail of a checkout, checked before anything is read.
+fn validate_checkout(cmd: &CheckoutCommand) -> ServiceResult<(Address, String)> {
+    let address = validate_address(&cmd.address)?;
+    if let PaymentChoice::Test { card_number } = &cmd.payment
+        && card_number.trim().is_empty()
+    {
+        return Err(ServiceError::field(
+            "payment.card_number",
+            "required",
+            "Enter the card number.",
+        ));
+    }
+    let email = cmd.email.as_deref().map(str::trim).unwrap_or("").to_owned();
+    if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
+        return Err(ServiceError::field(
+            "email",
+            "invalid_email",
+            "Enter a valid e-mail address.",
+        ));
+    }
+    Ok((address, email))
+}
+
+/// Takes stock for every line, in one global order (variant id) so concurrent multi-line checkouts cannot
+/// deadlock; returns the variants whose stock was taken (untracked ones are left out).
+async fn take_stock(
+    mut c: Conn<'_>,
+    lines: &[CartLineRecord],
+    now: i64,
+) -> ServiceResult<Vec<i64>> {
+    let mut sorted: Vec<&CartLineRecord> = lines.iter().collect();
+    sorted.sort_by_key(|l| l.variant.variant_id);
+    let mut taken = Vec::with_capacity(sorted.len());
+    for l in &sorted {
+        match inventory::take(rb(&mut c), l.variant.variant_id, l.quantity, now).await? {
+            Take::Taken => taken.push(l.variant.variant_id),
+            Take::Untracked => {}
+            Take::Short => return Err(sold_out(l)),
+        }
+    }
+    Ok(taken)
+}
+
+/// Takes stock for the lines read as tracked, in variant id order; a shortfall, or a variant that
+/// stopped tracking stock since it was read, refuses the checkout so its transaction rolls back.
+async fn take_tracked(mut c: Conn<'_>, lines: &[CartLineRecord], now: i64) -> ServiceResult<()> {
+    let mut sorted: Vec<&CartLineRecord> =
+        lines.iter().filter(|l| l.variant.track_inventory).collect();
+    sorted.sort_by_key(|l| l.variant.variant_id);
+    for l in sorted {
+        match inventory::take(rb(&mut c), l.variant.variant_id, l.quantity, now).await? {
+            Take::Taken => {}
+            Take::Untracked | Take::Short => return Err(sold_out(l)),
+        }
+    }
+    Ok(())
+}
+
+fn sold_out(l: &CartLineRecord) -> ServiceError {
+    ServiceError::refused(
+        Refusal::Conflict,
+        "out_of_stock",
+        "Some items sold out while you were checking out.",
+    )
+    .with_details(json!({"lines": line_details(&[l])}))
+}
+
+/// Writes an order's lines (one statement), takes them out of the cart (one), queues the "order placed" mail and credits the
+/// order to the buyer's last tag click.
+async fn write_lines(
+    mut c: Conn<'_>,
+    order_id: i64,
+    ready: &Ready,
+    stock_taken: impl Fn(i64) -> bool,
+    now: i64,
+) -> ServiceResult<()> {
+    let lines: Vec<NewLine> = ready
+        .lines
+        .iter()
+        .map(|l| NewLine {
+            product_id: l.variant.product_id,
+            variant_id: l.variant.variant_id,
+            title: l.variant.title.clone(),
+            variant_title: l.variant.variant_title(),
+            sku: l.variant.sku.clone(),
+            unit_price_minor: l.variant.price_minor,
+            quantity: l.quantity,
+            stock_taken: stock_taken(l.variant.variant_id),
+        })
+        .collect();
+    orders::insert_lines(rb(&mut c), order_id, &lines).await?;
+    if let Some(cart) = ready.cart {
+        let ids: Vec<i64> = ready.lines.iter().map(|l| l.variant.variant_id).collect();
+        carts::remove_items(rb(&mut c), cart, &ids).await?;
+    }
+    enqueue_order_mail(rb(&mut c), order_id, MailKind::OrderPlaced).await?;
+    // Credits the order to the buyer's last tag click, in this transaction (see attribution.rs).
+    crate::attribution::attribute_order(rb(&mut c), order_id, now).await?;
+    Ok(())
+}
+
 async fn shop_lines(
     mut c: Conn<'_>,
     user_id: i64,
@@ -587,40 +705,147 @@ impl CheckoutService {
     }
 
     /// Places a pending order for one shop's lines of the viewer's cart (the plan's checkout steps). The
-    /// caller starts payment for the returned order.
+    /// caller starts payment for the returned order; [`Self::place_and_pay`] does both in one transaction
+    /// for providers that answer locally.
     pub async fn place_order(
         &self,
         viewer: &Viewer,
         cmd: &CheckoutCommand,
     ) -> ServiceResult<Placed> {
-        let address = validate_address(&cmd.address)?;
-        if let PaymentChoice::Test { card_number } = &cmd.payment
-            && card_number.trim().is_empty()
-        {
-            return Err(ServiceError::field(
-                "payment.card_number",
-                "required",
-                "Enter the card number.",
-            ));
-        }
-        let email = cmd.email.as_deref().map(str::trim).unwrap_or("").to_owned();
-        if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
-            return Err(ServiceError::field(
-                "email",
-                "invalid_email",
-                "Enter a valid e-mail address.",
-            ));
-        }
+        let (address, email) = validate_checkout(cmd)?;
         let now = Timestamp::now().as_micros();
         let mut tx = self.db.begin().await?;
+        let ready = match self
+            .prepare(tx.conn(), viewer, cmd, address, email, now)
+            .await?
+        {
+            Prep::Ready(r) => r,
+            Prep::Repriced {
+                cart,
+                repriced,
+                refusal,
+            } => {
+                drop(tx);
+                return Err(self.reprice(cart, repriced, refusal).await);
+            }
+        };
+        let taken = take_stock(tx.conn(), &ready.lines, now).await?;
+        let order_id = orders::insert(tx.conn(), &ready.order, Some(viewer.user_id), now).await?;
+        write_lines(
+            tx.conn(),
+            order_id,
+            &ready,
+            |variant| taken.contains(&variant),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Placed {
+            order_id,
+            payment: cmd.payment.clone(),
+        })
+    }
+
+    /// Checkout with a provider that answers locally (the test card, manual payment): the order, its
+    /// payment, the ledger entries, the mail and the stock all change in one transaction, so there is one
+    /// commit and nothing to repair if the process dies half-way. Stock rows are updated last, just before
+    /// the commit, so a hot product's row is locked as briefly as possible; a shortfall then rolls back
+    /// the whole order. A declined payment leaves a cancelled order and takes no stock, as
+    /// [`crate::payments::PaymentService::pay`] does.
+    pub async fn place_and_pay(
+        &self,
+        viewer: &Viewer,
+        cmd: &CheckoutCommand,
+        payments: &crate::payments::PaymentService,
+        method: crate::payments::PaymentMethod,
+    ) -> ServiceResult<OrderView> {
+        let (address, email) = validate_checkout(cmd)?;
+        let provider = payments.local_provider(&method)?;
+        let now = Timestamp::now();
+        let us = now.as_micros();
+        let mut tx = self.db.begin().await?;
+        let ready = match self
+            .prepare(tx.conn(), viewer, cmd, address, email, us)
+            .await?
+        {
+            Prep::Ready(r) => r,
+            Prep::Repriced {
+                cart,
+                repriced,
+                refusal,
+            } => {
+                drop(tx);
+                return Err(self.reprice(cart, repriced, refusal).await);
+            }
+        };
+        let order_id = orders::insert(tx.conn(), &ready.order, Some(viewer.user_id), us).await?;
+        let currency = currency_of(&ready.order.currency)?;
+        let amount = Money::new(ready.order.total_minor, currency);
+        let start = payments
+            .start_with(provider.as_ref(), order_id, amount, method, 1)
+            .await?;
+        let declined = matches!(start, crate::payments::PaymentStart::Declined { .. });
+        let tracked: Vec<i64> = ready
+            .lines
+            .iter()
+            .filter(|l| l.variant.track_inventory)
+            .map(|l| l.variant.variant_id)
+            .collect();
+        write_lines(
+            tx.conn(),
+            order_id,
+            &ready,
+            |variant| !declined && tracked.contains(&variant),
+            us,
+        )
+        .await?;
+        let money = souk_store::payments::OrderMoney {
+            id: order_id,
+            shop_id: ready.order.shop_id,
+            buyer_id: viewer.user_id,
+            status: "pending".into(),
+            currency: ready.order.currency.clone(),
+            total_minor: ready.order.total_minor,
+            paid_minor: 0,
+            refunded_minor: 0,
+            payment_provider: ready.order.payment_provider.clone(),
+        };
+        let outcome = payments
+            .record_start(tx.conn(), &money, provider.as_ref(), amount, &start, now)
+            .await?;
+        if !declined {
+            take_tracked(tx.conn(), &ready.lines, us).await?;
+        }
+        let record = orders::get(tx.conn(), order_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let view = load_view(tx.conn(), record, Some(viewer), false).await?;
+        tx.commit().await?;
+        match outcome {
+            Some(refusal) => Err(refusal),
+            None => Ok(view),
+        }
+    }
+
+    /// Reads and checks everything a checkout needs before it writes: the lines, availability, prices,
+    /// shipping and the expected total.
+    async fn prepare(
+        &self,
+        mut c: Conn<'_>,
+        viewer: &Viewer,
+        cmd: &CheckoutCommand,
+        address: Address,
+        email: String,
+        now: i64,
+    ) -> ServiceResult<Prep> {
         let (cart, lines) = match cmd.buy_now {
             None => {
-                carts::lock_user_cart(tx.conn(), viewer.user_id, now).await?;
-                shop_lines(tx.conn(), viewer.user_id, &cmd.shop).await?
+                carts::lock_user_cart(rb(&mut c), viewer.user_id, now).await?;
+                shop_lines(rb(&mut c), viewer.user_id, &cmd.shop).await?
             }
             Some((variant_id, quantity)) => {
                 crate::cart::check_quantity(quantity)?;
-                let variant = carts::variant(tx.conn(), variant_id)
+                let variant = carts::variant(rb(&mut c), variant_id)
                     .await?
                     .filter(|v| v.shop_handle.eq_ignore_ascii_case(cmd.shop.trim()))
                     .ok_or(ServiceError::NotFound)?;
@@ -695,23 +920,18 @@ impl CheckoutService {
                     )
                 })
                 .collect();
-            drop(tx);
-            // The shopper has now been told: the next attempt goes through at the new prices.
-            let mut tx = self.db.begin().await?;
-            if let Some(cart) = cart {
-                for (variant_id, price, cur) in repriced {
-                    carts::reprice(tx.conn(), cart, variant_id, price, &cur).await?;
-                }
-            }
-            tx.commit().await?;
-            return Err(ServiceError::refused(
-                Refusal::Conflict,
-                "cart_changed",
-                "Prices changed since you added these items. Review your cart.",
-            )
-            .with_details(details));
+            return Ok(Prep::Repriced {
+                cart,
+                repriced,
+                refusal: ServiceError::refused(
+                    Refusal::Conflict,
+                    "cart_changed",
+                    "Prices changed since you added these items. Review your cart.",
+                )
+                .with_details(details),
+            });
         }
-        let regions = regions::list(tx.conn(), shop_id).await?;
+        let regions = regions::list(rb(&mut c), shop_id).await?;
         let Priced {
             subtotal,
             chosen,
@@ -753,26 +973,8 @@ impl CheckoutService {
             )
             .with_details(json!({"total": {"amount_minor": total, "currency": currency.code()}})));
         }
-        // Lock rows in one global order (variant id) so concurrent multi-line checkouts cannot deadlock.
-        let mut sorted: Vec<&CartLineRecord> = lines.iter().collect();
-        sorted.sort_by_key(|l| l.variant.variant_id);
-        let mut taken = Vec::with_capacity(sorted.len());
-        for l in &sorted {
-            match inventory::take(tx.conn(), l.variant.variant_id, l.quantity, now).await? {
-                Take::Taken => taken.push((l.variant.variant_id, true)),
-                Take::Untracked => taken.push((l.variant.variant_id, false)),
-                Take::Short => {
-                    return Err(ServiceError::refused(
-                        Refusal::Conflict,
-                        "out_of_stock",
-                        "Some items sold out while you were checking out.",
-                    )
-                    .with_details(json!({"lines": line_details(&[*l])})));
-                }
-            }
-        }
         let email = if email.is_empty() {
-            orders::user_email(tx.conn(), viewer.user_id).await?
+            orders::user_email(rb(&mut c), viewer.user_id).await?
         } else {
             email
         };
@@ -796,38 +998,31 @@ impl CheckoutService {
                     .as_micros(),
             ),
         };
-        let order_id = orders::insert(tx.conn(), &order, Some(viewer.user_id), now).await?;
-        for l in &lines {
-            let stock_taken = taken
-                .iter()
-                .any(|(id, t)| *id == l.variant.variant_id && *t);
-            orders::insert_line(
-                tx.conn(),
-                order_id,
-                &NewLine {
-                    product_id: l.variant.product_id,
-                    variant_id: l.variant.variant_id,
-                    title: l.variant.title.clone(),
-                    variant_title: l.variant.variant_title(),
-                    sku: l.variant.sku.clone(),
-                    unit_price_minor: l.variant.price_minor,
-                    quantity: l.quantity,
-                    stock_taken,
-                },
-            )
-            .await?;
+        Ok(Prep::Ready(Ready { cart, lines, order }))
+    }
+
+    /// The shopper has now been told prices changed: the next attempt goes through at the new prices.
+    async fn reprice(
+        &self,
+        cart: Option<i64>,
+        repriced: Vec<(i64, i64, String)>,
+        refusal: ServiceError,
+    ) -> ServiceError {
+        let result: ServiceResult<()> = async {
+            let mut tx = self.db.begin().await?;
             if let Some(cart) = cart {
-                carts::remove_item(tx.conn(), cart, l.variant.variant_id).await?;
+                for (variant_id, price, cur) in repriced {
+                    carts::reprice(tx.conn(), cart, variant_id, price, &cur).await?;
+                }
             }
+            tx.commit().await?;
+            Ok(())
         }
-        enqueue_order_mail(tx.conn(), order_id, MailKind::OrderPlaced).await?;
-        // Credits the order to the buyer's last tag click, in this transaction (see attribution.rs).
-        crate::attribution::attribute_order(tx.conn(), order_id, now).await?;
-        tx.commit().await?;
-        Ok(Placed {
-            order_id,
-            payment: cmd.payment.clone(),
-        })
+        .await;
+        match result {
+            Ok(()) => refusal,
+            Err(e) => e,
+        }
     }
 
     /// Order by message: sends the shop's cart lines to the merchant as an order request (status

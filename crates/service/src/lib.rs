@@ -145,6 +145,12 @@ impl Services {
         };
         // Refused before any stock is taken, so a disabled provider never leaves a stranded order.
         self.payments.ensure_available(&method)?;
+        if self.payments.is_local(&method) {
+            return self
+                .checkout
+                .place_and_pay(viewer, cmd, &self.payments, method)
+                .await;
+        }
         let placed = self.checkout.place_order(viewer, cmd).await?;
         self.payments.pay(placed.order_id, method).await?;
         self.orders.get_for_viewer(viewer, placed.order_id).await

@@ -242,15 +242,14 @@ pub(crate) async fn load_views(
                 at: Timestamp::from_micros(e.created_at),
             })
             .collect();
-        let payment = payments
-            .iter()
-            .find(|p| p.0 == order.id)
-            .map(|(_, id, provider, status, failure_code)| PaymentSummary {
+        let payment = payments.iter().find(|p| p.0 == order.id).map(
+            |(_, id, provider, status, failure_code)| PaymentSummary {
                 id: *id,
                 provider: provider.clone(),
                 status: status.clone(),
                 failure_code: failure_code.clone(),
-            });
+            },
+        );
         views.push(OrderView {
             id: order.id,
             number: order_number(order.id),

@@ -260,6 +260,25 @@ pub async fn remove_item(c: Conn<'_>, cart_id: i64, variant_id: i64) -> StoreRes
     Ok(n == 1)
 }
 
+/// Removes several variants' lines from a cart in one statement.
+pub async fn remove_items(c: Conn<'_>, cart_id: i64, variant_ids: &[i64]) -> StoreResult<()> {
+    if variant_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM cart_items WHERE cart_id = $1 AND variant_id IN ({})",
+        crate::placeholders(2, variant_ids.len())
+    );
+    on_conn!(c, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cart_id);
+        for id in variant_ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
 /// Moves every line of a logged-out cart into the account's cart (quantities add up, capped at
 /// `max_quantity`) and deletes the logged-out cart.
 pub async fn merge(c: Conn<'_>, from: i64, into: i64, max_quantity: i64) -> StoreResult<()> {

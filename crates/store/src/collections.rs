@@ -116,6 +116,27 @@ pub async fn product_ids(c: Conn<'_>, id: i64) -> StoreResult<Vec<i64>> {
     Ok(ids)
 }
 
+/// The product ids of several manual collections in one statement: (collection id, product id), each
+/// collection's in its own order.
+pub async fn product_ids_of(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT collection_id, product_id FROM collection_products WHERE collection_id IN ({}) \
+         ORDER BY collection_id, position, product_id",
+        crate::placeholders(1, ids.len())
+    );
+    let rows = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
+}
+
 /// Makes exactly `ids` the shop's featured collections, in that order.
 pub async fn set_featured(c: Conn<'_>, shop_id: i64, ids: &[i64]) -> StoreResult<()> {
     const CLEAR: &str = "UPDATE collections SET featured_position = NULL WHERE shop_id = $1";

@@ -75,7 +75,10 @@ impl Db {
                 sqlx::Connection::close(conn).await?;
                 pg = pg.options([("search_path", schema.as_str())]);
             }
+            // No ping before each hand-out: it costs a round trip per request, and a broken connection
+            // fails its query with an error the caller sees anyway (ADR 0005).
             let pool = PgPoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .connect_with(pg)
@@ -101,7 +104,10 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .synchronous(SqliteSynchronous::Normal);
         // The writer opens (and creates) the file first and switches it to WAL, which persists in the file.
+        // SQLite connections are local files: the pool's ping before each hand-out is a worker-thread
+        // hop per request that can never find a dead peer (ADR 0005).
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(opts.acquire_timeout)
             .connect_with(
@@ -111,6 +117,7 @@ impl Db {
             )
             .await?;
         let read = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(opts.max_connections.max(2))
             .acquire_timeout(opts.acquire_timeout)
             .connect_with(base.read_only(true))

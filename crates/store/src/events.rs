@@ -44,6 +44,7 @@ pub async fn after_cursor(
         LEFT JOIN event_cursors k ON k.subscriber = $1 \
         WHERE (e.tx_id > COALESCE(k.last_tx, 0) \
             OR (e.tx_id = COALESCE(k.last_tx, 0) AND e.id > COALESCE(k.last_id, 0)))";
+    crate::stats::statement();
     let rows: Vec<Row> = match c {
         Conn::Postgres(c) => {
             let sql = format!(
@@ -125,6 +126,7 @@ pub async fn purge_delivered(c: Conn<'_>, before: Timestamp) -> StoreResult<u64>
 /// there is none. A subscriber that has caught up with everything committed so far (a search rebuild)
 /// acknowledges this one; any event after it can still arrive and will be delivered.
 pub async fn horizon(c: Conn<'_>) -> StoreResult<Option<i64>> {
+    crate::stats::statement();
     let id: Option<i64> = match c {
         Conn::Postgres(c) => {
             sqlx::query_scalar(

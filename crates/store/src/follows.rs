@@ -114,7 +114,8 @@ pub async fn relationship(c: Conn<'_>, me: i64, them: i64) -> StoreResult<Relati
         (SELECT COUNT(*) FROM follows WHERE follower_id = $2 AND followee_id = $1), \
         (SELECT COUNT(*) FROM blocks WHERE blocker_id = $1 AND blocked_id = $2), \
         (SELECT COUNT(*) FROM blocks WHERE blocker_id = $2 AND blocked_id = $1)";
-    let r: (i64, i64, i64, i64) = on_conn!(c, c => sqlx::query_as(SQL).bind(me).bind(them).fetch_one(&mut *c).await)?;
+    let r: (i64, i64, i64, i64) =
+        on_conn!(c, c => sqlx::query_as(SQL).bind(me).bind(them).fetch_one(&mut *c).await)?;
     Ok(Relationship {
         me_follows_them: r.0 > 0,
         they_follow_me: r.1 > 0,

@@ -22,6 +22,8 @@ pub async fn take(c: Conn<'_>, variant_id: i64, qty: i64, now_us: i64) -> StoreR
     const SQL: &str = "UPDATE variants SET stock = stock - $1, updated_at = $3 \
         WHERE id = $2 AND track_inventory AND stock >= $1";
     const UNTRACKED: &str = "SELECT COUNT(*) FROM variants WHERE id = $1 AND NOT track_inventory";
+    // Written per engine rather than through on_conn!, so the statements are counted here.
+    crate::stats::statement();
     match c {
         Conn::Sqlite(c) => {
             let n = sqlx::query(SQL)
@@ -34,6 +36,7 @@ pub async fn take(c: Conn<'_>, variant_id: i64, qty: i64, now_us: i64) -> StoreR
             if n == 1 {
                 return Ok(Take::Taken);
             }
+            crate::stats::statement();
             let u: i64 = sqlx::query_scalar(UNTRACKED)
                 .bind(variant_id)
                 .fetch_one(&mut *c)
@@ -51,6 +54,7 @@ pub async fn take(c: Conn<'_>, variant_id: i64, qty: i64, now_us: i64) -> StoreR
             if n == 1 {
                 return Ok(Take::Taken);
             }
+            crate::stats::statement();
             let u: i64 = sqlx::query_scalar(UNTRACKED)
                 .bind(variant_id)
                 .fetch_one(&mut *c)

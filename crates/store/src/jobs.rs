@@ -131,6 +131,7 @@ pub async fn claim(
     limit: i64,
 ) -> StoreResult<Vec<ClaimedJob>> {
     type Row = (i64, String, String, i64, i64);
+    crate::stats::statement();
     let rows: Vec<Row> = match c {
         Conn::Postgres(c) => {
             // A locking CTE runs exactly once, so the rows it locked are the rows updated (a subquery

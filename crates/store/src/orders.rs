@@ -166,6 +166,44 @@ pub async fn insert_line(c: Conn<'_>, order_id: i64, l: &NewLine) -> StoreResult
     Ok(id)
 }
 
+/// Writes all of an order's lines in one statement (a cart holds at most a few dozen lines, well under
+/// either engine's parameter limit).
+pub async fn insert_lines(c: Conn<'_>, order_id: i64, lines: &[NewLine]) -> StoreResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..lines.len())
+        .map(|i| {
+            let b = i * 8 + 2;
+            format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b,
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO order_lines (order_id, product_id, variant_id, title, variant_title, sku, \
+         unit_price_minor, quantity, stock_taken) VALUES {}",
+        values.join(", ")
+    );
+    on_conn!(c, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(order_id);
+        for l in lines {
+            q = q.bind(l.product_id).bind(l.variant_id).bind(&l.title).bind(&l.variant_title)
+                .bind(&l.sku).bind(l.unit_price_minor).bind(l.quantity).bind(l.stock_taken);
+        }
+        q.execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
 const ORDER_SELECT: &str = "SELECT o.id, o.shop_id, s.handle, s.name, o.buyer_id, u.username, o.status, o.currency, \
     o.subtotal_minor, o.shipping_minor, o.tax_minor, o.total_minor, o.paid_minor, o.refunded_minor, o.payment_provider, \
     o.email, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region, o.ship_postal_code, o.ship_country, \

@@ -17,6 +17,10 @@ impl PaymentProvider for ManualProvider {
         ID
     }
 
+    fn answers_locally(&self) -> bool {
+        true
+    }
+
     fn start<'a>(&'a self, _req: &'a PaymentRequest) -> BoxFuture<'a, ServiceResult<PaymentStart>> {
         Box::pin(async move {
             Ok(PaymentStart::Pending {

@@ -131,6 +131,12 @@ pub enum RefundResult {
 
 pub trait PaymentProvider: Send + Sync {
     fn id(&self) -> &'static str;
+    /// The provider decides without a network call, so its start may run inside the order's own
+    /// transaction (one-transaction checkout). A remote provider must keep the default: a slow network
+    /// must never hold database locks.
+    fn answers_locally(&self) -> bool {
+        false
+    }
     fn start<'a>(&'a self, req: &'a PaymentRequest) -> BoxFuture<'a, ServiceResult<PaymentStart>>;
     /// Checks the signature and parses the event. `headers` are (lower-case name, value).
     fn verify_webhook(
@@ -329,76 +335,27 @@ impl PaymentService {
         let amount = Money::new(order.total_minor - order.paid_minor, currency_of(&order)?);
         self.ensure_available(&method)?;
         let provider = self.providers.require(method.provider_id())?;
-        let req = PaymentRequest {
-            order_id,
-            amount,
-            method,
-            idempotency_reference: format!("souk_order_{order_id}_{attempt}"),
-        };
-        let start = provider.start(&req).await?;
+        let start = self
+            .start_with(provider.as_ref(), order_id, amount, method, attempt)
+            .await?;
         let now = Timestamp::now();
         let mut tx = self.db.begin().await?;
-        souk_store::payments::set_order_provider(tx.conn(), order_id, provider.id()).await?;
-        let (reference, status, failure) = match &start {
-            PaymentStart::Succeeded { reference } => {
-                (reference.as_str(), PaymentStatus::Succeeded, "")
-            }
-            PaymentStart::Pending { reference } => (reference.as_str(), PaymentStatus::Pending, ""),
-            PaymentStart::Declined { code, .. } => ("", PaymentStatus::Failed, code.as_str()),
-        };
-        // Declined attempts have no provider reference; a unique placeholder keeps the UNIQUE constraint.
-        let placeholder = crate::random_token("declined_");
-        let payment_id = souk_store::payments::insert(
-            tx.conn(),
-            &NewPayment {
-                order_id,
-                provider: provider.id(),
-                provider_ref: if reference.is_empty() {
-                    &placeholder
-                } else {
-                    reference
-                },
-                status: status.as_str(),
-                amount_minor: amount.amount_minor,
-                currency: amount.currency.code(),
-                failure_code: failure,
-                now_us: now.as_micros(),
-            },
-        )
-        .await?;
-        let mut late_refund = None;
-        match &start {
-            PaymentStart::Succeeded { reference } => {
-                let paid = self
-                    .settle_succeeded(tx.conn(), &order, payment_id, amount, None, now)
-                    .await?;
-                if !paid {
-                    late_refund = Some(reference.clone());
-                }
-            }
-            PaymentStart::Declined { .. } => {
-                cancel_after_decline(tx.conn(), order_id).await?;
-            }
-            PaymentStart::Pending { .. } if provider.id() == manual::ID => {
-                // A bank transfer takes days, not the minutes a card checkout holds stock for.
-                let until = now.plus_seconds(self.manual_reservation_secs).as_micros();
-                souk_store::orders::set_reserved_until(tx.conn(), order_id, Some(until)).await?;
-            }
-            PaymentStart::Pending { .. } => {}
-        }
+        let (payment_id, late_refund) = self
+            .record(tx.conn(), &order, provider.as_ref(), amount, &start, now)
+            .await?;
         tx.commit().await?;
         if let Some(reference) = late_refund {
             self.refund_late_payment(&provider, &reference, amount)
                 .await;
         }
-        if let PaymentStart::Declined { code, message } = start {
-            return Err(ServiceError::refused(
-                Refusal::PaymentRequired,
-                "payment_declined",
-                message,
-            )
-            .with_details(serde_json::json!({ "decline_code": code, "order_id": order_id })));
+        if let PaymentStart::Declined { code, message } = &start {
+            return Err(declined(code, message, order_id));
         }
+        let (reference, status) = match &start {
+            PaymentStart::Succeeded { reference } => (reference.as_str(), PaymentStatus::Succeeded),
+            PaymentStart::Pending { reference } => (reference.as_str(), PaymentStatus::Pending),
+            PaymentStart::Declined { .. } => ("", PaymentStatus::Failed),
+        };
         let payment = PaymentRecord {
             id: payment_id,
             order_id,
@@ -509,6 +466,136 @@ impl PaymentService {
     /// When the order is no longer pending (cancelled by the reservation timeout, or already paid), the
     /// money is recorded and immediately refunded in the ledger instead; returns false then, and the
     /// caller asks the provider to return it after committing.
+    /// A provider that answers locally for this method, for the one-transaction checkout; refused like
+    /// [`Self::pay`] refuses when the method is switched off.
+    pub fn local_provider(
+        &self,
+        method: &PaymentMethod,
+    ) -> ServiceResult<Arc<dyn PaymentProvider>> {
+        self.ensure_available(method)?;
+        let provider = self.providers.require(method.provider_id())?;
+        if !provider.answers_locally() {
+            return Err(ServiceError::Internal(format!(
+                "payment provider {} is remote; it cannot run inside the order transaction",
+                provider.id()
+            )));
+        }
+        Ok(provider)
+    }
+
+    /// Whether checkout with this method can run in one transaction (see [`Self::local_provider`]).
+    pub fn is_local(&self, method: &PaymentMethod) -> bool {
+        self.providers
+            .get(method.provider_id())
+            .is_some_and(|p| p.answers_locally())
+    }
+
+    /// Asks the provider to take `amount` for the order (`attempt` numbers its tries).
+    pub async fn start_with(
+        &self,
+        provider: &dyn PaymentProvider,
+        order_id: i64,
+        amount: Money,
+        method: PaymentMethod,
+        attempt: i64,
+    ) -> ServiceResult<PaymentStart> {
+        let req = PaymentRequest {
+            order_id,
+            amount,
+            method,
+            idempotency_reference: format!("souk_order_{order_id}_{attempt}"),
+        };
+        provider.start(&req).await
+    }
+
+    /// Records the provider's answer for a pending order in the caller's transaction (one-transaction
+    /// checkout): the payment row, and the ledger and order status when it succeeded, or the cancelled
+    /// order when it was declined. Returns the refusal to answer with for a declined payment.
+    pub async fn record_start(
+        &self,
+        c: Conn<'_>,
+        order: &OrderMoney,
+        provider: &dyn PaymentProvider,
+        amount: Money,
+        start: &PaymentStart,
+        now: Timestamp,
+    ) -> ServiceResult<Option<ServiceError>> {
+        let (_, late_refund) = self.record(c, order, provider, amount, start, now).await?;
+        if late_refund.is_some() {
+            // The order was created pending in this same transaction, so nothing can have closed it.
+            return Err(ServiceError::Internal(
+                "a new order was closed before its payment".into(),
+            ));
+        }
+        Ok(match start {
+            PaymentStart::Declined { code, message } => Some(declined(code, message, order.id)),
+            _ => None,
+        })
+    }
+
+    /// The payment row and what follows from the provider's answer; returns the payment id and, when a
+    /// success arrived for an order that was closed meanwhile, the provider reference to refund.
+    async fn record(
+        &self,
+        mut c: Conn<'_>,
+        order: &OrderMoney,
+        provider: &dyn PaymentProvider,
+        amount: Money,
+        start: &PaymentStart,
+        now: Timestamp,
+    ) -> ServiceResult<(i64, Option<String>)> {
+        let order_id = order.id;
+        souk_store::payments::set_order_provider(rb(&mut c), order_id, provider.id()).await?;
+        let (reference, status, failure) = match start {
+            PaymentStart::Succeeded { reference } => {
+                (reference.as_str(), PaymentStatus::Succeeded, "")
+            }
+            PaymentStart::Pending { reference } => (reference.as_str(), PaymentStatus::Pending, ""),
+            PaymentStart::Declined { code, .. } => ("", PaymentStatus::Failed, code.as_str()),
+        };
+        // Declined attempts have no provider reference; a unique placeholder keeps the UNIQUE constraint.
+        let placeholder = crate::random_token("declined_");
+        let payment_id = souk_store::payments::insert(
+            rb(&mut c),
+            &NewPayment {
+                order_id,
+                provider: provider.id(),
+                provider_ref: if reference.is_empty() {
+                    &placeholder
+                } else {
+                    reference
+                },
+                status: status.as_str(),
+                amount_minor: amount.amount_minor,
+                currency: amount.currency.code(),
+                failure_code: failure,
+                now_us: now.as_micros(),
+            },
+        )
+        .await?;
+        let mut late_refund = None;
+        match start {
+            PaymentStart::Succeeded { reference } => {
+                let paid = self
+                    .settle_succeeded(rb(&mut c), order, payment_id, amount, None, now)
+                    .await?;
+                if !paid {
+                    late_refund = Some(reference.clone());
+                }
+            }
+            PaymentStart::Declined { .. } => {
+                cancel_after_decline(rb(&mut c), order_id).await?;
+            }
+            PaymentStart::Pending { .. } if provider.id() == manual::ID => {
+                // A bank transfer takes days, not the minutes a card checkout holds stock for.
+                let until = now.plus_seconds(self.manual_reservation_secs).as_micros();
+                souk_store::orders::set_reserved_until(rb(&mut c), order_id, Some(until)).await?;
+            }
+            PaymentStart::Pending { .. } => {}
+        }
+        Ok((payment_id, late_refund))
+    }
+
     async fn settle_succeeded(
         &self,
         mut c: Conn<'_>,
@@ -761,6 +848,11 @@ impl PaymentService {
 
 /// A declined payment ends the attempt: the order is cancelled, its stock released, and the lines go back
 /// into the buyer's cart so they can try another card.
+fn declined(code: &str, message: &str, order_id: i64) -> ServiceError {
+    ServiceError::refused(Refusal::PaymentRequired, "payment_declined", message)
+        .with_details(serde_json::json!({ "decline_code": code, "order_id": order_id }))
+}
+
 async fn cancel_after_decline(c: Conn<'_>, order_id: i64) -> ServiceResult<()> {
     crate::orders::cancel_pending_in_tx(c, order_id, None, "payment declined", true).await?;
     Ok(())

@@ -212,7 +212,7 @@ async fn home(
     let sections = state
         .services
         .catalog
-        .featured_sections(viewer, v.shop.id, order.as_deref(), 8)
+        .featured_sections(viewer, &v, order.as_deref(), 8)
         .await?
         .into_iter()
         .map(|(c, ps)| Section {
@@ -225,13 +225,7 @@ async fn home(
     let page = state
         .services
         .catalog
-        .shop_products(
-            None,
-            &v.shop.handle,
-            StatusFilter::All,
-            q.cursor.as_deref(),
-            Some(24),
-        )
+        .shop_products_of(None, &v, StatusFilter::All, q.cursor.as_deref(), Some(24))
         .await?;
     let more = page
         .next_cursor
