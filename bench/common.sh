@@ -9,8 +9,12 @@ for tool in wrk pgbench ${TOOLS:-}; do
   command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install -y wrk postgresql-contrib jq curl bc)" >&2; exit 1; }
 done
 
-cargo build --release -q -p souk
-BIN=target/release/souk
+# SOUK_BIN=path measures a binary built earlier (bench/all.sh builds once; a before/after comparison
+# passes the old binary).
+if [ -z "${SOUK_BIN:-}" ]; then
+  cargo build --release -q -p souk
+fi
+BIN=${SOUK_BIN:-target/release/souk}
 WORK=$(mktemp -d)
 SCHEMA=bench_${NAME}_$$
 cleanup() {

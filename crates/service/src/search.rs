@@ -658,15 +658,8 @@ impl SearchService {
                 SearchItems::Products(in_order(ids, views, |v| v.product.id))
             }
             SearchKind::Posts => {
-                let mut views = Vec::with_capacity(ids.len());
-                for id in ids {
-                    match self.social.post(viewer, *id).await {
-                        Ok(v) => views.push(v),
-                        Err(ServiceError::NotFound) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                SearchItems::Posts(views)
+                let views = self.social.posts_by_ids(viewer, ids).await?;
+                SearchItems::Posts(in_order(ids, views, |v| v.post.id))
             }
             SearchKind::Users => {
                 let mut h = self.db.read().await?;
@@ -684,9 +677,17 @@ impl SearchService {
     async fn facets_view(&self, f: souk_search::Facets) -> ServiceResult<FacetsView> {
         let mut shops = Vec::with_capacity(f.shops.len());
         let mut h = self.db.read().await?;
-        // Facet lists stay short: the first twenty shops by result count.
-        for (id, count) in f.shops.into_iter().take(20) {
-            if let Some(s) = souk_store::shops::by_id(h.conn(), id).await? {
+        // Facet lists stay short: the first twenty shops by result count, loaded in one statement.
+        let top: Vec<(i64, u64)> = f.shops.into_iter().take(20).collect();
+        let ids: Vec<i64> = top.iter().map(|(id, _)| *id).collect();
+        let mut records: HashMap<i64, souk_store::shops::ShopRecord> =
+            souk_store::shops::by_ids(h.conn(), &ids)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        for (id, count) in top {
+            if let Some(s) = records.remove(&id) {
                 shops.push(ShopFacet {
                     id,
                     handle: s.handle,

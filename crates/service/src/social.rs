@@ -1,6 +1,7 @@
 //! The social layer: follows and blocks, posts with images, hashtags and mentions, likes, saves, shares,
 //! comments, feeds, notifications and reports.
 
+use std::collections::HashMap;
 use crate::media::{Media, MediaError, StoredImage};
 use crate::{ServiceError, ServiceResult, Viewer};
 use souk_domain::social::{self, DiscoverWeights};
@@ -557,6 +558,18 @@ impl SocialService {
         drop(h);
         let mut views = self.assemble(viewer, vec![record]).await?;
         views.pop().ok_or(ServiceError::NotFound)
+    }
+
+    /// The posts among `ids` the viewer may see, assembled in one batch (in no particular order).
+    pub async fn posts_by_ids(
+        &self,
+        viewer: Option<&Viewer>,
+        ids: &[i64],
+    ) -> ServiceResult<Vec<PostView>> {
+        let mut h = self.db.read().await?;
+        let records = posts::by_ids(h.conn(), viewer_id(viewer), ids).await?;
+        drop(h);
+        self.assemble(viewer, records).await
     }
 
     /// Joins images, hashtags, the viewer's likes/saves and shared originals onto post records.
@@ -1219,35 +1232,45 @@ impl SocialService {
         Ok(reports::list(h.conn(), open_only, 200).await?)
     }
 
-    /// What a reported comment or account is, for the operator's queue: the comment's author, text and
-    /// post, or the account's username and bio. None when it no longer exists.
-    pub async fn report_subject(
+    /// What reported comments and accounts say, for the moderation queue: keyed by (kind, id), loaded in
+    /// one statement per kind however many reports there are. Posts are previewed with
+    /// [`Self::posts_by_ids`].
+    pub async fn report_subjects(
         &self,
         viewer: &Viewer,
-        kind: &str,
-        target_id: i64,
-    ) -> ServiceResult<Option<ReportSubject>> {
+        targets: &[(String, i64)],
+    ) -> ServiceResult<HashMap<(String, i64), ReportSubject>> {
         require_admin(viewer)?;
+        let ids_of = |kind: &str| -> Vec<i64> {
+            targets
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, id)| *id)
+                .collect()
+        };
         let mut h = self.db.read().await?;
-        Ok(match kind {
-            "comment" => comments::by_id(h.conn(), target_id)
-                .await?
-                .map(|c| ReportSubject {
+        let mut out = HashMap::new();
+        for c in comments::by_ids(h.conn(), &ids_of("comment")).await? {
+            out.insert(
+                ("comment".to_owned(), c.id),
+                ReportSubject {
                     username: c.author_username,
                     post_id: Some(c.post_id),
                     text: c.body,
-                }),
-            "account" => accounts::by_ids(h.conn(), &[target_id])
-                .await?
-                .into_iter()
-                .next()
-                .map(|u| ReportSubject {
+                },
+            );
+        }
+        for u in accounts::by_ids(h.conn(), &ids_of("account")).await? {
+            out.insert(
+                ("account".to_owned(), u.id),
+                ReportSubject {
                     username: u.username,
                     post_id: None,
                     text: u.bio,
-                }),
-            _ => None,
-        })
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// Resolves a report: `dismiss`, `remove` (hide the post or comment) or `suspend` (the account that

@@ -73,6 +73,25 @@ pub async fn by_id(c: Conn<'_>, id: i64) -> StoreResult<Option<CommentRecord>> {
     Ok(row.map(from_row))
 }
 
+/// Several visible comments in one statement, in no particular order.
+pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<CommentRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{SELECT} WHERE c.id IN ({}) AND c.hidden_at IS NULL",
+        crate::placeholders(1, ids.len())
+    );
+    let rows: Vec<Row> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
 pub async fn insert(
     c: Conn<'_>,
     post_id: i64,

@@ -215,10 +215,28 @@ pub async fn reports(
     let social = &state.services.social;
     let items = social.reports(viewer, true).await?;
     let ui = Ui::load(&state, &ctx).await;
+    // Two batches for the whole queue: the reported posts, then the reported comments and accounts.
+    let post_ids: Vec<i64> = items
+        .iter()
+        .filter(|r| r.target_kind == "post")
+        .map(|r| r.target_id)
+        .collect();
+    let mut posts: std::collections::HashMap<i64, _> = social
+        .posts_by_ids(Some(viewer), &post_ids)
+        .await?
+        .into_iter()
+        .map(|v| (v.post.id, v))
+        .collect();
+    let targets: Vec<(String, i64)> = items
+        .iter()
+        .filter(|r| r.target_kind != "post")
+        .map(|r| (r.target_kind.clone(), r.target_id))
+        .collect();
+    let mut subjects = social.report_subjects(viewer, &targets).await?;
     let mut rows = Vec::with_capacity(items.len());
     for r in items {
         let post = if r.target_kind == "post" {
-            social.post(Some(viewer), r.target_id).await.ok().map(|v| {
+            posts.remove(&r.target_id).map(|v| {
                 let card = PostCard::new(&ui, &v, &origin);
                 let excerpt = card.plain_text();
                 PostPreview {
@@ -231,21 +249,16 @@ pub async fn reports(
         } else {
             None
         };
-        let subject = if r.target_kind == "post" {
-            None
-        } else {
-            social
-                .report_subject(viewer, &r.target_kind, r.target_id)
-                .await?
-                .map(|s| SubjectPreview {
-                    href: match s.post_id {
-                        Some(p) => format!("/p/{p}#c{}", r.target_id),
-                        None => format!("/u/{}", s.username),
-                    },
-                    excerpt: s.text.chars().take(120).collect(),
-                    username: s.username,
-                })
-        };
+        let subject = subjects
+            .remove(&(r.target_kind.clone(), r.target_id))
+            .map(|s| SubjectPreview {
+                href: match s.post_id {
+                    Some(p) => format!("/p/{p}#c{}", r.target_id),
+                    None => format!("/u/{}", s.username),
+                },
+                excerpt: s.text.chars().take(120).collect(),
+                username: s.username,
+            });
         rows.push(ReportRow {
             subject,
             id: r.id,
