@@ -9,8 +9,9 @@ for tool in wrk pgbench ${TOOLS:-}; do
   command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install -y wrk postgresql-contrib jq curl bc)" >&2; exit 1; }
 done
 
-cargo build --release -q -p souk
-BIN=target/release/souk
+# SKIP_BUILD=1 BIN=path runs another build of souk (e.g. an earlier one, for before/after numbers).
+[[ -n "${SKIP_BUILD:-}" ]] || cargo build --release -q -p souk
+BIN=${BIN:-target/release/souk}
 WORK=$(mktemp -d)
 SCHEMA=bench_${NAME}_$$
 cleanup() {
