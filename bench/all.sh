@@ -18,4 +18,5 @@ echo "== bench/all.sh on $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB,
 bash bench/reads.sh "$DURATION"
 bash bench/commerce.sh "$DURATION"
 bash bench/catalog_import.sh "$ROWS" "$BIG"
-if [ -f bench/demo_start.sh ]; then bash bench/demo_start.sh; fi
+bash bench/demo_start.sh sqlite
+bash bench/demo_start.sh postgres

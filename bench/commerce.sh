@@ -54,6 +54,7 @@ run_backend() {
   local base=$BASE product
   product=$(curl -sf "$base/api/v1/shops/brooklyn-kicks/products?limit=1" | jq -r '.items[0].id')
   echo "-- $name"
+  echo "   RSS before the load runs: $(awk '/VmRSS/ {print int($2/1024)}' /proc/$SERVER_PID/status) MB"
   for target in "/api/v1/products/$product" "/products/$product"; do
     local out rps p99 errors
     out=$(wrk -t2 -c32 -d"${DURATION}s" --latency "$base$target")

@@ -12,14 +12,9 @@
 //! Folding to simplified Chinese happens before segmentation at both ends, which is what makes 護膚 and
 //! 护肤 the same term.
 
-use std::sync::LazyLock;
 use tantivy::tokenizer::{
     Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
-use tantivy_jieba::jieba_rs::Jieba;
-
-/// Loaded on first use: the dictionary takes a moment, and many processes never see Chinese text.
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// Name under which [`SoukTokenizer`] is registered with the index.
 pub const TEXT_TOKENIZER: &str = "souk_text";
@@ -146,10 +141,11 @@ pub fn bigrams(text: &str) -> Vec<String> {
 
 /// jieba's words for a Han run. Search mode also offers the shorter words inside longer ones.
 pub fn han_words(run: &str, search_mode: bool) -> Vec<String> {
+    let jieba = crate::dictionary::jieba();
     let words = if search_mode {
-        JIEBA.cut_for_search(run, true)
+        jieba.cut_for_search(run, true)
     } else {
-        JIEBA.cut(run, true)
+        jieba.cut(run, true)
     };
     words
         .into_iter()

@@ -6,6 +6,7 @@
 //! apply visibility there. It can always be thrown away and rebuilt.
 
 pub mod analysis;
+pub mod dictionary;
 mod facets;
 mod tantivy_index;
 

@@ -149,9 +149,14 @@ impl TantivyIndex {
             .lock()
             .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
         if guard.is_none() {
-            let w = self
-                .index
-                .writer_with_num_threads(self.writer_threads, self.writer_memory)?;
+            // One merge thread instead of four: the index is small, and each idle thread keeps its own
+            // allocator cache for the life of the server.
+            let options = tantivy::indexer::IndexWriterOptions::builder()
+                .num_worker_threads(self.writer_threads)
+                .memory_budget_per_thread(self.writer_memory / self.writer_threads)
+                .num_merge_threads(1)
+                .build();
+            let w = self.index.writer_with_options(options)?;
             *guard = Some(w);
         }
         match guard.as_mut() {

@@ -1299,7 +1299,7 @@ impl CatalogService {
         };
         let mut stored = Vec::with_capacity(uploads.len());
         for (i, u) in uploads.into_iter().enumerate() {
-            match self.media.pipeline.ingest(&u.bytes).await {
+            match self.media.pipeline.ingest_source(u.image).await {
                 Ok(img) => stored.push((img, u.alt_text)),
                 Err(e) => {
                     self.forget(stored.iter().map(|(s, _)| s.key_prefix.clone()))

@@ -28,6 +28,10 @@ use std::sync::Arc;
 use thiserror::Error;
 use tokio::sync::Semaphore;
 
+mod drawings;
+
+use drawings::{Claim, Job, Queue};
+pub use drawings::{Drawing, ImageSource};
 use souk_imaging::{ImagingError, process, sniff};
 /// Widths of the display variants, smallest first.
 pub use souk_imaging::{MAX_SIDE, VARIANT_WIDTHS};
@@ -268,6 +272,7 @@ pub struct ImagePipeline {
     max_image_pixels: u64,
     /// Decoding a 40-megapixel photo takes a few hundred MB; bound how many run at once.
     permits: Arc<Semaphore>,
+    drawings: Arc<Queue>,
 }
 
 impl ImagePipeline {
@@ -278,6 +283,8 @@ impl ImagePipeline {
             max_upload_bytes: config.max_upload_bytes,
             max_image_pixels: config.max_image_pixels,
             permits: Arc::new(Semaphore::new(cpus.max(1))),
+            // One core is left for requests and for loading the rows the drawings belong to.
+            drawings: Arc::new(Queue::new(cpus.saturating_sub(1))),
         }
     }
 
@@ -299,31 +306,162 @@ impl ImagePipeline {
         let processed = tokio::task::spawn_blocking(move || process(&input, format, max_pixels))
             .await
             .map_err(|e| MediaError::Internal(format!("image task failed: {e}")))??;
-
         let key_prefix = format!("img/{}", random_id()?);
-        let ext = processed.extension;
-        let mut objects = vec![(
-            format!("{key_prefix}/orig.{ext}"),
-            Bytes::from(processed.original),
-        )];
-        for (w, data) in &processed.variants {
-            objects.push((format!("{key_prefix}/{w}.{ext}"), Bytes::from(data.clone())));
-        }
-        for (key, data) in objects {
-            if let Err(e) = self.store.put(&key, data).await {
-                // Leave nothing half-stored behind; the original error is the one worth reporting.
-                let _ = self.store.delete_prefix(&key_prefix).await;
-                return Err(e);
-            }
-        }
-        Ok(StoredImage {
-            key_prefix,
-            width: processed.width,
-            height: processed.height,
-            content_type: processed.content_type,
-            variants: processed.variants.iter().map(|(w, _)| *w).collect(),
-        })
+        store_processed(&self.store, &key_prefix, processed).await
     }
+
+    /// Bytes are ingested now; a drawing gets its key now and is stored in the background (see
+    /// [`drawings`]).
+    pub async fn ingest_source(&self, source: ImageSource) -> Result<StoredImage, MediaError> {
+        match source {
+            ImageSource::Bytes(bytes) => self.ingest(&bytes).await,
+            ImageSource::Drawing(d) => self.queue_drawing(d),
+        }
+    }
+
+    fn queue_drawing(&self, d: Drawing) -> Result<StoredImage, MediaError> {
+        if d.width == 0 || d.height == 0 || d.width > MAX_SIDE || d.height > MAX_SIDE {
+            return Err(MediaError::Internal(format!(
+                "drawing size {}×{} out of range",
+                d.width, d.height
+            )));
+        }
+        // What `process` gives an opaque picture without an orientation tag.
+        let image = StoredImage {
+            key_prefix: format!("img/{}", random_id()?),
+            width: d.width,
+            height: d.height,
+            content_type: "image/jpeg",
+            variants: VARIANT_WIDTHS
+                .iter()
+                .copied()
+                .filter(|&w| w <= d.width)
+                .collect(),
+        };
+        if self.drawings.push(image.key_prefix.clone(), d) {
+            let worker = DrawingWorker {
+                store: self.store.clone(),
+                permits: self.permits.clone(),
+                queue: self.drawings.clone(),
+                max_pixels: self.max_image_pixels,
+            };
+            tokio::spawn(async move {
+                while let Some(job) = worker.queue.next() {
+                    worker.run(job).await;
+                }
+            });
+        }
+        Ok(image)
+    }
+
+    /// Makes sure the object at `key` is stored if it belongs to a queued drawing: draws it now when
+    /// it is still waiting its turn, or waits (up to `wait`) for the worker already drawing it.
+    pub async fn ensure_stored(&self, key: &str, wait: std::time::Duration) {
+        let prefix = match key.rsplit_once('/') {
+            Some((prefix, _)) => prefix,
+            None => return,
+        };
+        match self.drawings.claim(prefix) {
+            Claim::Run(job) => {
+                DrawingWorker {
+                    store: self.store.clone(),
+                    permits: self.permits.clone(),
+                    queue: self.drawings.clone(),
+                    max_pixels: self.max_image_pixels,
+                }
+                .run(job)
+                .await;
+            }
+            Claim::Wait(mut rx) => {
+                let _ = tokio::time::timeout(wait, rx.wait_for(|done| *done)).await;
+            }
+            Claim::None => {}
+        }
+    }
+
+    /// Drawings queued or being drawn.
+    pub fn drawings_pending(&self) -> usize {
+        self.drawings.len()
+    }
+
+    /// Resolves once every queued drawing is stored (or has failed, which is logged).
+    pub async fn settled(&self) {
+        self.drawings.settled().await;
+    }
+}
+
+/// What a background drawing needs, owned so it can outlive the call that queued the drawing.
+struct DrawingWorker {
+    store: MediaStore,
+    permits: Arc<Semaphore>,
+    queue: Arc<Queue>,
+    max_pixels: u64,
+}
+
+impl DrawingWorker {
+    async fn run(&self, mut job: Job) {
+        let result = self.draw_and_store(&mut job).await;
+        if let Err(e) = result {
+            tracing::warn!(key = %job.prefix, error = %e, "storing a drawn picture failed");
+        }
+        self.queue.finish(job);
+    }
+
+    async fn draw_and_store(&self, job: &mut Job) -> Result<(), MediaError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| MediaError::Internal(e.to_string()))?;
+        let draw = std::mem::replace(&mut job.drawing.draw, Box::new(Vec::new));
+        let (width, height) = (job.drawing.width, job.drawing.height);
+        let max_pixels = self.max_pixels;
+        let processed = tokio::task::spawn_blocking(move || {
+            let bytes = draw();
+            let format = sniff(&bytes)?;
+            process(&bytes, format, max_pixels).map_err(MediaError::from)
+        })
+        .await
+        .map_err(|e| MediaError::Internal(format!("drawing task failed: {e}")))??;
+        if (processed.width, processed.height) != (width, height) || processed.extension != "jpg" {
+            return Err(MediaError::Internal(format!(
+                "drawing promised {width}×{height} JPEG, made {}×{} {}",
+                processed.width, processed.height, processed.extension
+            )));
+        }
+        store_processed(&self.store, &job.prefix, processed).await?;
+        Ok(())
+    }
+}
+
+/// Stores the original and every variant under `key_prefix`, or nothing.
+async fn store_processed(
+    store: &MediaStore,
+    key_prefix: &str,
+    processed: souk_imaging::Processed,
+) -> Result<StoredImage, MediaError> {
+    let ext = processed.extension;
+    let mut objects = vec![(
+        format!("{key_prefix}/orig.{ext}"),
+        Bytes::from(processed.original),
+    )];
+    for (w, data) in &processed.variants {
+        objects.push((format!("{key_prefix}/{w}.{ext}"), Bytes::from(data.clone())));
+    }
+    for (key, data) in objects {
+        if let Err(e) = store.put(&key, data).await {
+            // Leave nothing half-stored behind; the original error is the one worth reporting.
+            let _ = store.delete_prefix(key_prefix).await;
+            return Err(e);
+        }
+    }
+    Ok(StoredImage {
+        key_prefix: key_prefix.to_owned(),
+        width: processed.width,
+        height: processed.height,
+        content_type: processed.content_type,
+        variants: processed.variants.iter().map(|(w, _)| *w).collect(),
+    })
 }
 
 fn random_id() -> Result<String, MediaError> {

@@ -529,7 +529,7 @@ impl ShopService {
         viewer: &Viewer,
         handle: &str,
         cover: bool,
-        image: Option<Vec<u8>>,
+        image: Option<crate::media::ImageSource>,
     ) -> ServiceResult<ShopView> {
         {
             let mut h = self.db.read().await?;
@@ -538,18 +538,23 @@ impl ShopService {
         let field = if cover { "cover" } else { "logo" };
         let key = match image {
             None => None,
-            Some(bytes) => {
-                let stored = self.media.pipeline.ingest(&bytes).await.map_err(|e| {
-                    if e.is_user_error() {
-                        ServiceError::Validation(vec![FieldError::new(
-                            field,
-                            e.code(),
-                            e.to_string(),
-                        )])
-                    } else {
-                        ServiceError::Internal(e.to_string())
-                    }
-                })?;
+            Some(source) => {
+                let stored = self
+                    .media
+                    .pipeline
+                    .ingest_source(source)
+                    .await
+                    .map_err(|e| {
+                        if e.is_user_error() {
+                            ServiceError::Validation(vec![FieldError::new(
+                                field,
+                                e.code(),
+                                e.to_string(),
+                            )])
+                        } else {
+                            ServiceError::Internal(e.to_string())
+                        }
+                    })?;
                 // Logos are shown small, covers across the page.
                 Some(stored.key_for_width(if cover { 1080 } else { 320 }))
             }

@@ -151,9 +151,10 @@ pub struct SocialService {
     media: Arc<Media>,
 }
 
-/// An uploaded photo before processing.
+/// An uploaded photo before processing (or a drawing, stored in the background: see
+/// [`crate::media::Drawing`]).
 pub struct Upload {
-    pub bytes: Vec<u8>,
+    pub image: crate::media::ImageSource,
     pub alt_text: String,
 }
 
@@ -238,7 +239,7 @@ impl SocialService {
         validate_post(&placeholder)?;
         let mut stored: Vec<(StoredImage, String)> = Vec::with_capacity(uploads.len());
         for (i, u) in uploads.into_iter().enumerate() {
-            match self.media.pipeline.ingest(&u.bytes).await {
+            match self.media.pipeline.ingest_source(u.image).await {
                 Ok(img) => stored.push((img, u.alt_text)),
                 Err(e) => {
                     self.forget(stored.iter().map(|(s, _)| s.key_prefix.clone()))

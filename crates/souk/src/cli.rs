@@ -186,12 +186,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", app.config.listen))?;
             let base = format!("http://{}", listener.local_addr()?);
             if demo {
+                let started = std::time::Instant::now();
                 let report = crate::demo::load(&app.services).await?;
                 tracing::info!(
                     created = report.created,
                     existing = report.existing,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    photos_to_draw = app.services.media.pipeline.drawings_pending(),
                     "demo data loaded"
                 );
+                // The photos are drawn while the server already answers (a page asking for one that is
+                // not drawn yet has it drawn at once); this only reports when the last one is stored.
+                let services = app.services.clone();
+                tokio::spawn(async move {
+                    services.media.pipeline.settled().await;
+                    tracing::info!(
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "demo photos drawn"
+                    );
+                });
                 println!("{}", crate::demo::login_hint(&base));
             }
             tracing::info!(
@@ -236,6 +249,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let app = App::open(config, true).await?;
             let report = crate::demo::load(&app.services).await?;
+            // Photos are drawn in the background; nothing would store the rest once this process exits.
+            app.services.media.pipeline.settled().await;
             println!(
                 "Demo data: {} accounts created, {} already there, {} posts, {} shops with {} products and {} orders added, {} product tags placed.",
                 report.created,

@@ -4,6 +4,7 @@
 use crate::demo_images::Motif;
 use souk_domain::{Locale, Role, Timestamp};
 use souk_service::accounts::{Account, SignUp};
+use souk_service::media::{Drawing, ImageSource};
 use souk_service::social::Upload;
 use souk_service::{ServiceError, Services, Viewer};
 
@@ -444,6 +445,15 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
     x ^ (x >> 29)
 }
 
+/// A demo photo: its row is written now and its pixels are drawn in the background (drawing is most of
+/// the demo's work; see `souk_service::media::Drawing`).
+pub(crate) fn photo(seed: u64, motif: Motif, width: u32, height: u32) -> ImageSource {
+    Drawing::new(width, height, move || {
+        crate::demo_images::draw(seed, motif, width, height)
+    })
+    .into()
+}
+
 fn as_viewer(account: &Account) -> Viewer {
     Viewer {
         user_id: account.profile.id,
@@ -518,7 +528,7 @@ pub async fn load(services: &Services) -> anyhow::Result<DemoReport> {
         let photos = 1 + (seed % 3) as usize;
         let uploads = (0..photos)
             .map(|p| Upload {
-                bytes: crate::demo_images::draw(
+                image: photo(
                     seed.wrapping_add(p as u64),
                     *motif,
                     720,

@@ -2,7 +2,7 @@
 //! their language, some with drawn photos, and each shop answers its first review. Runs after the demo
 //! shops and orders; lines already reviewed are skipped, so loading twice adds nothing.
 
-use crate::demo_images::{self, Motif};
+use crate::demo_images::Motif;
 use crate::demo_shops::SHOPS;
 use souk_domain::{Locale, Timestamp};
 use souk_service::reviews::ReviewInput;
@@ -122,7 +122,7 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
             let uploads = if written.is_multiple_of(3) {
                 (0..1 + written % 2)
                     .map(|k| Upload {
-                        bytes: demo_images::draw(
+                        image: crate::demo::photo(
                             line.line_id as u64 * 31 + k as u64,
                             motif,
                             480,

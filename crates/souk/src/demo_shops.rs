@@ -799,8 +799,8 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
             Err(e) => return Err(anyhow::anyhow!("demo shop {}: {e:?}", shop.handle)),
         }
         let seed = mix(n as u64, 0x5_0b);
-        let logo = crate::demo_images::draw(seed, shop.motif, 320, 320);
-        let cover = crate::demo_images::draw(seed ^ 1, shop.motif, 960, 480);
+        let logo = crate::demo::photo(seed, shop.motif, 320, 320);
+        let cover = crate::demo::photo(seed ^ 1, shop.motif, 960, 480);
         services
             .shops
             .upload_branding_image(owner, shop.handle, false, Some(logo))
@@ -915,12 +915,7 @@ pub async fn load(services: &Services, created: &[(Viewer, Locale)]) -> anyhow::
             let photos = if k % 3 == 0 { 2 } else { 1 };
             let uploads = (0..photos)
                 .map(|i| Upload {
-                    bytes: crate::demo_images::draw(
-                        pseed.wrapping_add(i as u64),
-                        shop.motif,
-                        640,
-                        640,
-                    ),
+                    image: crate::demo::photo(pseed.wrapping_add(i as u64), shop.motif, 640, 640),
                     alt_text: format!("{} ({})", p.title, i + 1),
                 })
                 .collect();

@@ -11,6 +11,9 @@ use axum::routing::get;
 use souk_service::ServiceError;
 use souk_service::media::content_type_for_key;
 
+/// How long a request waits for a picture another task is drawing (a few hundred ms is usual).
+const DRAWING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/media/{*key}", get(serve))
@@ -31,7 +34,14 @@ async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> Respon
         Some(ct) if servable(&key) => ct,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    match state.services.media.store.get(&key).await {
+    let media = &state.services.media;
+    let mut found = media.store.get(&key).await;
+    if matches!(found, Ok(None)) && media.pipeline.drawings_pending() > 0 {
+        // A demo picture whose row exists before its pixels: draw it now rather than answer 404.
+        media.pipeline.ensure_stored(&key, DRAWING_WAIT).await;
+        found = media.store.get(&key).await;
+    }
+    match found {
         Ok(Some(bytes)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),

@@ -59,7 +59,7 @@ pub async fn read_post_form(mut mp: Multipart) -> Result<PostForm, AppError> {
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !bytes.is_empty() {
                     form.uploads.push(Upload {
-                        bytes: bytes.to_vec(),
+                        image: bytes.to_vec().into(),
                         alt_text: String::new(),
                     });
                 }

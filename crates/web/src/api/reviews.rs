@@ -291,7 +291,7 @@ pub async fn read_review_form(mut mp: Multipart) -> Result<ReviewFormData, AppEr
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !bytes.is_empty() {
                     form.uploads.push(Upload {
-                        bytes: bytes.to_vec(),
+                        image: bytes.to_vec().into(),
                         alt_text: String::new(),
                     });
                 }

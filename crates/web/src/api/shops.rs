@@ -333,7 +333,7 @@ async fn upload_logo(
     let shop = s
         .services
         .shops
-        .upload_branding_image(&v, &handle, false, image)
+        .upload_branding_image(&v, &handle, false, image.map(Into::into))
         .await?;
     Ok(Json(ShopJson::new(&shop, true)))
 }
@@ -352,7 +352,7 @@ async fn upload_cover(
     let shop = s
         .services
         .shops
-        .upload_branding_image(&v, &handle, true, image)
+        .upload_branding_image(&v, &handle, true, image.map(Into::into))
         .await?;
     Ok(Json(ShopJson::new(&shop, true)))
 }

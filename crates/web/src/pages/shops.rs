@@ -699,7 +699,7 @@ async fn branding_image(
         state
             .services
             .shops
-            .upload_branding_image(&viewer, &handle, cover, Some(image))
+            .upload_branding_image(&viewer, &handle, cover, Some(image.into()))
             .await
     };
     match result {
