@@ -2,7 +2,7 @@
 # Catalog import benchmark: generates a Google TSV feed (bench/gen_feed.py), imports it with
 # `souk catalog import` on SQLite and on PostgreSQL, and prints rows/s beside SQLite's own `.import` and
 # PostgreSQL's `COPY` of the same file in the same run (plain loads with no validation: the ceiling).
-# Then records peak RSS of a 1,000,000-row import on SQLite.
+# Then imports a 1,000,000-row feed on both engines (peak RSS too) beside the same baselines at that size.
 #   bash bench/catalog_import.sh [ROWS=100000] [BIG_ROWS=1000000]     (SOUK_BIN=path to skip the build)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +21,7 @@ WORK=$(mktemp -d)
 SCHEMA=bench_catalog_$$
 cleanup() {
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
+  psql -q -h 127.0.0.1 -U postgres -d test -c "DROP SCHEMA IF EXISTS ${SCHEMA}_big CASCADE" >/dev/null 2>&1 || true
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP TABLE IF EXISTS bench_copy_$$" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -87,4 +88,22 @@ if [ "$BIG" -gt 0 ]; then
   setup big
   read -r t0 t1 < <(import big "$WORK/big.tsv")
   echo "souk import, SQLite, $BIG rows: $(rate "$BIG" "$t0" "$t1") rows/s, peak RSS $(rss big) ($(tail -1 "$WORK/big.out"))"
+  t0=$(now)
+  sqlite3 "$WORK/baseline_big.db" <<SQL
+.mode tabs
+.import $WORK/big.tsv feed
+SQL
+  t1=$(now)
+  echo "sqlite3 .import, $BIG rows: $(rate "$BIG" "$t0" "$t1") rows/s"
+  # PostgreSQL at the large size too, in its own schema, so a superlinear import shows up here.
+  PG_BIG=(DATABASE_URL="$PG_URL" SOUK_DATABASE_SCHEMA="${SCHEMA}_big")
+  setup pgbig "${PG_BIG[@]}"
+  read -r t0 t1 < <(import pgbig "$WORK/big.tsv" "${PG_BIG[@]}")
+  echo "souk import, PostgreSQL, $BIG rows: $(rate "$BIG" "$t0" "$t1") rows/s, peak RSS $(rss pgbig) ($(tail -1 "$WORK/pgbig.out"))"
+  psql -q -h 127.0.0.1 -U postgres -d test -c "TRUNCATE bench_copy_$$" >/dev/null
+  t0=$(now)
+  psql -q -h 127.0.0.1 -U postgres -d test \
+    -c "\\copy bench_copy_$$ FROM '$WORK/big.tsv' WITH (FORMAT text, HEADER true)" >/dev/null
+  t1=$(now)
+  echo "psql \\copy (COPY), $BIG rows: $(rate "$BIG" "$t0" "$t1") rows/s"
 fi

@@ -25,15 +25,23 @@ use souk_domain::money::{Currency, Money};
 use souk_store::catalog_feeds::{self as store, Counts, ErrorRecord, RunRecord, SourceRecord};
 use souk_store::products::{self, ProductImage, ProductRecord, VariantRecord};
 use souk_store::shops::{self as shop_store, ShopRecord};
-use souk_store::{Conn, Db};
+use souk_store::{Backend, Conn, Db};
 use std::collections::{HashMap, HashSet};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows written per transaction: large enough that commits are not the cost, small enough that a progress
-/// bar moves and a writer lock is never held for long.
-const BATCH_ROWS: usize = 500;
+/// bar moves and a writer lock is never held for long. SQLite's lock stops every writer of the deployment,
+/// so its batches stay small; PostgreSQL's only holds the shop's row, and each batch's large array
+/// parameters cost a round trip that stalls for tens of milliseconds on a TLS connection (measured: 500-row
+/// batches spent most of their time there), so it takes ten times more rows per batch.
+fn batch_rows(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 500,
+        Backend::Postgres => 5_000,
+    }
+}
 /// The option axes a feed can carry, in the order a product lists them.
 const AXES: [&str; 4] = ["Color", "Size", "Material", "Pattern"];
 /// Photo URLs kept per product from feeds (Souk shows at most ten photos; platforms allow 1 + 10 or 20).
@@ -381,6 +389,10 @@ struct ImportState {
     seen_groups: HashSet<String>,
     counts: Counts,
     error_seq: i64,
+    /// Products and variants this import has inserted, and how many of them the last `ANALYZE` saw.
+    inserted: i64,
+    analyzed_at: i64,
+    checked_stats: bool,
 }
 
 impl CatalogFeedService {
@@ -672,7 +684,9 @@ impl CatalogFeedService {
     ) -> Result<(), ImportFailure> {
         let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Batch>(4);
         let path = path.to_owned();
-        let reader = tokio::task::spawn_blocking(move || read_batches(&path, format, &tx_rows));
+        let batch = batch_rows(self.db.backend());
+        let reader =
+            tokio::task::spawn_blocking(move || read_batches(&path, format, batch, &tx_rows));
         let mut state = ImportState::default();
         let shop = {
             let mut h = self.db.read().await.map_err(ServiceError::from)?;
@@ -687,6 +701,13 @@ impl CatalogFeedService {
                 Batch::Failed(e) => return Err(ImportFailure::File(e)),
             };
             self.write_batch(run.id, &shop, rows, &mut state).await?;
+            // Once after the first batch that inserts, so tables that started empty are planned with real
+            // statistics (the plan shape then holds as they grow: PostgreSQL scales the row estimates by
+            // the table's current size), and once at the end; sampling in between cost more than it saved.
+            if !state.checked_stats && state.inserted > 0 {
+                state.checked_stats = true;
+                self.analyze_catalog(&mut state).await?;
+            }
             if let Some(p) = progress {
                 p(&state.counts, total);
             }
@@ -694,6 +715,26 @@ impl CatalogFeedService {
         reader
             .await
             .map_err(|e| ServiceError::Internal(format!("feed reader task: {e}")))?;
+        if state.inserted > state.analyzed_at {
+            self.analyze_catalog(&mut state).await?;
+        }
+        if state.inserted > 0 {
+            // Batches add what they created to the shop's count; one exact count at the end corrects any drift
+            // from a product created or deleted elsewhere while the import ran.
+            let mut tx = self.db.begin().await.map_err(ServiceError::from)?;
+            shop_store::recount_products(tx.conn(), shop.id)
+                .await
+                .map_err(ServiceError::from)?;
+            tx.commit().await.map_err(ServiceError::from)?;
+        }
+        Ok(())
+    }
+
+    async fn analyze_catalog(&self, state: &mut ImportState) -> ServiceResult<()> {
+        let mut h = self.db.read().await?;
+        if store::analyze_catalog_if_grown(h.conn(), state.inserted - state.analyzed_at).await? {
+            state.analyzed_at = state.inserted;
+        }
         Ok(())
     }
 
@@ -718,7 +759,7 @@ impl CatalogFeedService {
         let product_keys: Vec<String> = product_keys.into_iter().collect();
         let sku_keys: Vec<String> = sku_keys.into_iter().collect();
         let mut by_key: HashMap<String, ProductRecord> = HashMap::new();
-        for chunk in product_keys.chunks(400) {
+        for chunk in product_keys.chunks(5_000) {
             for p in store::products_by_keys(tx.conn(), shop.id, chunk).await? {
                 if let Some(k) = p.item_id.as_ref().map(|s| s.to_lowercase()) {
                     by_key.insert(k, p);
@@ -726,14 +767,14 @@ impl CatalogFeedService {
             }
         }
         let mut by_sku: HashMap<String, VariantRecord> = HashMap::new();
-        for chunk in sku_keys.chunks(400) {
+        for chunk in sku_keys.chunks(5_000) {
             for v in products::variants_by_sku_keys(tx.conn(), shop.id, chunk).await? {
                 by_sku.insert(v.sku.to_lowercase(), v);
             }
         }
         let known_ids: Vec<i64> = by_key.values().map(|p| p.id).collect();
         let mut images: HashMap<i64, Vec<String>> = HashMap::new();
-        for chunk in known_ids.chunks(400) {
+        for chunk in known_ids.chunks(5_000) {
             for (id, json) in store::feed_images_of(tx.conn(), chunk).await? {
                 images.insert(id, serde_json::from_str(&json).unwrap_or_default());
             }
@@ -741,7 +782,6 @@ impl CatalogFeedService {
         let mut errors: Vec<RowError> = Vec::new();
         let mut warnings: Vec<RowError> = Vec::new();
         let mut pending = Pending::default();
-        let mut inserted_products = false;
         for row in rows {
             state.counts.processed += 1;
             let item = match row.item {
@@ -764,26 +804,31 @@ impl CatalogFeedService {
                 pending: &mut pending,
             };
             match w.write(row.line, &item).await? {
-                Ok((outcome, created)) => {
-                    inserted_products |= created;
-                    match outcome {
-                        Outcome::Imported => state.counts.imported += 1,
-                        Outcome::Updated => state.counts.updated += 1,
-                        Outcome::Unchanged => state.counts.unchanged += 1,
-                    }
-                }
+                Ok((outcome, _created)) => match outcome {
+                    Outcome::Imported => state.counts.imported += 1,
+                    Outcome::Updated => state.counts.updated += 1,
+                    Outcome::Unchanged => state.counts.unchanged += 1,
+                },
                 Err(e) => {
                     state.counts.rejected += 1;
                     errors.push(e);
                 }
             }
         }
+        let active_added = pending
+            .products
+            .iter()
+            .filter(|p| p.status == ProductStatus::Active.as_str())
+            .count();
+        let active_added = i64::try_from(active_added).unwrap_or(i64::MAX);
+        state.inserted +=
+            i64::try_from(pending.products.len() + pending.variants.len()).unwrap_or(i64::MAX);
         let mut touched = pending.flush(tx.conn(), &images, now).await?;
         // Every product the batch wrote or found, whether or not it changed: re-indexing is idempotent.
         touched.extend(by_key.values().map(|p| p.id).filter(|id| *id > 0));
         crate::search::products_changed(tx.conn(), "product.imported", &touched).await?;
-        if inserted_products {
-            shop_store::recount_products(tx.conn(), shop.id).await?;
+        if active_added > 0 {
+            shop_store::add_to_product_count(tx.conn(), shop.id, active_added).await?;
         }
         let mut tagged: Vec<(RowError, &str)> = errors.into_iter().map(|e| (e, "error")).collect();
         tagged.extend(warnings.into_iter().map(|w| (w, "warning")));
@@ -1587,7 +1632,12 @@ impl From<ServiceError> for ImportFailure {
 }
 
 /// The reader thread: validates rows and hands them over in batches. Stops early when the writer is gone.
-fn read_batches(path: &Path, format: FeedFormat, out: &tokio::sync::mpsc::Sender<Batch>) {
+fn read_batches(
+    path: &Path,
+    format: FeedFormat,
+    batch_rows: usize,
+    out: &tokio::sync::mpsc::Sender<Batch>,
+) {
     let reader = std::fs::File::open(path)
         .map_err(|e| FileError {
             code: "unreadable_file",
@@ -1602,7 +1652,7 @@ fn read_batches(path: &Path, format: FeedFormat, out: &tokio::sync::mpsc::Sender
             return;
         }
     };
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut batch = Vec::with_capacity(batch_rows);
     for row in reader {
         match row {
             Ok(raw) => batch.push(Parsed {
@@ -1614,8 +1664,8 @@ fn read_batches(path: &Path, format: FeedFormat, out: &tokio::sync::mpsc::Sender
                 return;
             }
         }
-        if batch.len() == BATCH_ROWS {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+        if batch.len() == batch_rows {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_rows));
             if out.blocking_send(Batch::Rows(full)).is_err() {
                 return;
             }
@@ -1836,11 +1886,13 @@ impl RowWriter<'_, '_> {
                 desired.updated_at = self.now;
                 if desired.id < 0 {
                     // Created earlier in this batch: change the row still to be inserted.
+                    // Temporary ids count down from -1 in insertion order, so the id is the index.
+                    let index = usize::try_from(-1 - desired.id).unwrap_or(usize::MAX);
                     if let Some(slot) = self
                         .pending
                         .products
-                        .iter_mut()
-                        .find(|p| p.id == desired.id)
+                        .get_mut(index)
+                        .filter(|p| p.id == desired.id)
                     {
                         *slot = desired.clone();
                     }

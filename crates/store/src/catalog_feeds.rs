@@ -1,6 +1,7 @@
 //! Catalog feed imports (runs and their per-row reports), scheduled feed sources, and export settings.
 
-use crate::products::{self, Bind, ProductRecord};
+use crate::batch_json::{self, JsonRows};
+use crate::products::{self, ProductRecord};
 use crate::{Conn, StoreResult, on_conn};
 use souk_domain::Timestamp;
 use sqlx::Row;
@@ -287,23 +288,35 @@ pub async fn lock_shop(c: Conn<'_>, shop_id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// Refreshes the planner statistics of the tables an import grows, when `inserted` new rows are a
+/// substantial part of them (more than a tenth, as autovacuum's default, or they were never analysed);
+/// returns whether it did. PostgreSQL plans the import's look-ups from these statistics: tables that grew
+/// from empty without them (autovacuum off, or not yet run) were planned as if still empty, and the SKU
+/// look-up then read every variant of the shop and compared it with each key, so each batch cost more
+/// than the last. Small imports into large tables skip it, since sampling them costs more than the import.
+/// SQLite's planner prefers the unique indexes without statistics, so it has nothing to refresh.
+pub async fn analyze_catalog_if_grown(c: Conn<'_>, inserted: i64) -> StoreResult<bool> {
+    let Conn::Postgres(c) = c else {
+        return Ok(false);
+    };
+    const TUPLES: &str = "SELECT reltuples FROM pg_class WHERE oid = 'variants'::regclass";
+    let tuples: f32 = sqlx::query_scalar(TUPLES).fetch_one(&mut *c).await?;
+    let grown = tuples < 0.0 || inserted as f64 > 0.1 * f64::from(tuples);
+    if grown {
+        sqlx::query("ANALYZE products, variants")
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(grown)
+}
+
 /// Products of a shop with any of these item keys (lower-cased item ids).
 pub async fn products_by_keys(
     c: Conn<'_>,
     shop_id: i64,
     keys: &[String],
 ) -> StoreResult<Vec<ProductRecord>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = (0..keys.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut binds = vec![Bind::Int(shop_id)];
-    binds.extend(keys.iter().map(|k| Bind::Text(k.clone())));
-    let condition = format!("p.shop_id = $1 AND p.item_key IN ({list})");
-    products::search(c, &condition, binds, i64::MAX, keys.len() as i64).await
+    products::by_item_keys(c, shop_id, keys).await
 }
 
 /// Which of these (product, source URL) images already exist, so a re-import does not fetch them again.
@@ -328,23 +341,29 @@ pub async fn image_sources_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<V
     Ok(rows)
 }
 
-/// The feed photo URLs of these products (JSON arrays).
+/// The feed photo URLs of these products (JSON arrays). The ids travel as one array, as in
+/// `products::variants_by_sku_keys`.
 pub async fn feed_images_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
     if product_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (0..product_ids.len())
-        .map(|i| format!("${}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("SELECT id, feed_images FROM products WHERE id IN ({list})");
-    let rows: Vec<(i64, String)> = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in product_ids {
-            q = q.bind(*id);
+    const PG: &str = "SELECT id, feed_images FROM products WHERE id = ANY($1)";
+    const SQLITE: &str =
+        "SELECT id, feed_images FROM products WHERE id IN (SELECT value FROM json_each($1))";
+    let rows: Vec<(i64, String)> = match c {
+        Conn::Sqlite(c) => {
+            sqlx::query_as(SQLITE)
+                .bind(batch_json::int_array(product_ids))
+                .fetch_all(&mut *c)
+                .await?
         }
-        q.fetch_all(&mut *c).await
-    })?;
+        Conn::Postgres(c) => {
+            sqlx::query_as(PG)
+                .bind(product_ids)
+                .fetch_all(&mut *c)
+                .await?
+        }
+    };
     Ok(rows)
 }
 
@@ -360,42 +379,67 @@ pub async fn insert_products(
     c: Conn<'_>,
     rows: &[(ProductRecord, String)],
 ) -> StoreResult<Vec<(i64, String)>> {
-    const COLS: usize = 28;
-    if let Conn::Postgres(pg) = c {
-        return insert_products_pg(pg, rows).await;
+    match c {
+        Conn::Postgres(pg) => insert_products_pg(pg, rows).await,
+        Conn::Sqlite(lite) => insert_products_sqlite(lite, rows).await,
     }
-    let mut out = Vec::with_capacity(rows.len());
-    let mut c = c;
-    let n = rows_per_insert(&c, COLS);
-    for chunk in rows.chunks(n) {
-        let values = row_placeholders(chunk.len(), COLS);
-        let sql = format!(
-            "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
-             product_type, google_category, gender, age_group, tags, custom_label_0, custom_label_1, \
-             custom_label_2, custom_label_3, custom_label_4, currency, price_minor, compare_at_minor, status, \
-             checkout_mode, external_url, weight_grams, options, created_at, updated_at, feed_images) \
-             VALUES {values} RETURNING id, item_key"
-        );
-        let got: Vec<(i64, Option<String>)> = on_conn!(&mut c, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-            for (p, images) in chunk {
-                q = q.bind(p.shop_id).bind(&p.item_id).bind(p.item_id.as_ref().map(|s| s.to_lowercase()))
-                    .bind(&p.title).bind(&p.description).bind(&p.brand).bind(&p.condition)
-                    .bind(&p.product_type).bind(&p.google_category).bind(&p.gender).bind(&p.age_group)
-                    .bind(&p.tags).bind(&p.custom_labels[0]).bind(&p.custom_labels[1])
-                    .bind(&p.custom_labels[2]).bind(&p.custom_labels[3]).bind(&p.custom_labels[4])
-                    .bind(&p.currency).bind(p.price_minor).bind(p.compare_at_minor).bind(&p.status)
-                    .bind(&p.checkout_mode).bind(&p.external_url).bind(p.weight_grams).bind(&p.options)
-                    .bind(p.created_at.as_micros()).bind(p.updated_at.as_micros()).bind(images);
-            }
-            q.fetch_all(&mut **c).await
-        })?;
-        out.extend(
-            got.into_iter()
-                .map(|(id, key)| (id, key.unwrap_or_default())),
-        );
+}
+
+/// SQLite takes a whole batch as one JSON text (see `batch_json`): one statement per batch.
+async fn insert_products_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    rows: &[(ProductRecord, String)],
+) -> StoreResult<Vec<(i64, String)>> {
+    const SQL: &str = "INSERT INTO products (shop_id, item_id, item_key, title, description, brand, condition, \
+        product_type, google_category, gender, age_group, tags, custom_label_0, custom_label_1, custom_label_2, \
+        custom_label_3, custom_label_4, currency, price_minor, compare_at_minor, status, checkout_mode, \
+        external_url, weight_grams, options, created_at, updated_at, feed_images) \
+        SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
+        value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, \
+        value->>16, value->>17, value->>18, value->>19, value->>20, value->>21, value->>22, value->>23, \
+        value->>24, value->>25, value->>26, value->>27 FROM json_each($1) RETURNING id, item_key";
+    let mut json = JsonRows::with_capacity(rows.len() * 512);
+    for (p, images) in rows {
+        let key = p.item_id.as_ref().map(|s| s.to_lowercase());
+        json.row(|r| {
+            r.int(p.shop_id)
+                .opt_text(p.item_id.as_deref())
+                .opt_text(key.as_deref())
+                .text(&p.title)
+                .text(&p.description)
+                .text(&p.brand)
+                .text(&p.condition)
+                .text(&p.product_type)
+                .text(&p.google_category)
+                .opt_text(p.gender.as_deref())
+                .opt_text(p.age_group.as_deref())
+                .text(&p.tags)
+                .text(&p.custom_labels[0])
+                .text(&p.custom_labels[1])
+                .text(&p.custom_labels[2])
+                .text(&p.custom_labels[3])
+                .text(&p.custom_labels[4])
+                .text(&p.currency)
+                .int(p.price_minor)
+                .opt_int(p.compare_at_minor)
+                .text(&p.status)
+                .opt_text(p.checkout_mode.as_deref())
+                .text(&p.external_url)
+                .int(p.weight_grams)
+                .text(&p.options)
+                .int(p.created_at.as_micros())
+                .int(p.updated_at.as_micros())
+                .text(images);
+        });
     }
-    Ok(out)
+    let got: Vec<(i64, Option<String>)> = sqlx::query_as(SQL)
+        .bind(json.finish())
+        .fetch_all(&mut *c)
+        .await?;
+    Ok(got
+        .into_iter()
+        .map(|(id, key)| (id, key.unwrap_or_default()))
+        .collect())
 }
 
 /// Inserts new variants in multi-row statements.
@@ -404,31 +448,53 @@ pub async fn insert_variants(
     rows: &[products::VariantRecord],
     now: Timestamp,
 ) -> StoreResult<()> {
-    const COLS: usize = 18;
-    if let Conn::Postgres(pg) = c {
-        return insert_variants_pg(pg, rows, now).await;
+    if rows.is_empty() {
+        return Ok(());
     }
-    let mut c = c;
-    let n = rows_per_insert(&c, COLS);
-    for chunk in rows.chunks(n) {
-        let values = row_placeholders(chunk.len(), COLS);
-        let sql = format!(
-            "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, price_minor, \
-             compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \
-             created_at, updated_at) VALUES {values}"
-        );
-        on_conn!(&mut c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for v in chunk {
-                q = q.bind(v.product_id).bind(v.shop_id).bind(&v.sku).bind(v.sku.to_lowercase())
-                    .bind(&v.options[0]).bind(&v.options[1]).bind(&v.options[2]).bind(v.price_minor)
-                    .bind(v.compare_at_minor).bind(v.track_inventory).bind(v.stock).bind(&v.availability)
-                    .bind(v.weight_grams).bind(v.position).bind(&v.gtin).bind(&v.mpn).bind(now.as_micros())
-                    .bind(now.as_micros());
-            }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+    match c {
+        Conn::Postgres(pg) => insert_variants_pg(pg, rows, now).await,
+        Conn::Sqlite(lite) => insert_variants_sqlite(lite, rows, now).await,
     }
+}
+
+async fn insert_variants_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    rows: &[products::VariantRecord],
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str = "INSERT INTO variants (product_id, shop_id, sku, sku_key, option1, option2, option3, \
+        price_minor, compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn, \
+        created_at, updated_at) \
+        SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
+        value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, $2, $2 \
+        FROM json_each($1)";
+    let mut json = JsonRows::with_capacity(rows.len() * 160);
+    for v in rows {
+        let key = v.sku.to_lowercase();
+        json.row(|r| {
+            r.int(v.product_id)
+                .int(v.shop_id)
+                .text(&v.sku)
+                .text(&key)
+                .text(&v.options[0])
+                .text(&v.options[1])
+                .text(&v.options[2])
+                .opt_int(v.price_minor)
+                .opt_int(v.compare_at_minor)
+                .bool(v.track_inventory)
+                .int(v.stock)
+                .text(&v.availability)
+                .opt_int(v.weight_grams)
+                .int(i64::from(v.position))
+                .text(&v.gtin)
+                .text(&v.mpn);
+        });
+    }
+    sqlx::query(SQL)
+        .bind(json.finish())
+        .bind(now.as_micros())
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 

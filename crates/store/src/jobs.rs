@@ -66,34 +66,54 @@ pub async fn enqueue_job(c: Conn<'_>, job: &NewJob<'_>) -> StoreResult<Option<i6
     Ok(id)
 }
 
-/// Enqueues many jobs of one kind in a few statements (bulk imports queue one per new photo); rows whose
-/// kind and key are already queued or running are skipped as in [`enqueue`].
+/// Enqueues many jobs of one kind in one statement (bulk imports queue one per new photo); rows whose kind
+/// and key are already queued or running are skipped as in [`enqueue`]. The keys and payloads travel as
+/// arrays (one JSON text on SQLite), so the statement is the same whatever the number of jobs.
 pub async fn enqueue_many(
     c: Conn<'_>,
     kind: &str,
     jobs: &[(String, String)],
     run_at: Timestamp,
 ) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    const PG: &str = "INSERT INTO jobs (kind, dedupe_key, payload, max_attempts, run_at, created_at, updated_at) \
+        SELECT $1, u.k, u.p, $2, $3, $4, $4 FROM UNNEST($5::text[], $6::text[]) AS u(k, p) \
+        ON CONFLICT DO NOTHING";
+    // `WHERE true` tells SQLite's parser the ON CONFLICT clause belongs to the INSERT, not to a join.
+    const SQLITE: &str = "INSERT INTO jobs (kind, dedupe_key, payload, max_attempts, run_at, created_at, \
+        updated_at) SELECT $1, value->>0, value->>1, $2, $3, $4, $4 FROM json_each($5) WHERE true \
+        ON CONFLICT DO NOTHING";
     let now = Timestamp::now().as_micros();
-    let mut c = c;
-    let n = crate::catalog_feeds::rows_per_insert(&c, 2);
-    for chunk in jobs.chunks(n) {
-        let values = (0..chunk.len())
-            .map(|i| format!("($1, ${}, ${}, $2, $3, $4, $4)", 5 + 2 * i, 6 + 2 * i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO jobs (kind, dedupe_key, payload, max_attempts, run_at, created_at, updated_at) \
-             VALUES {values} ON CONFLICT DO NOTHING"
-        );
-        on_conn!(&mut c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind).bind(DEFAULT_MAX_ATTEMPTS)
-                .bind(run_at.as_micros()).bind(now);
-            for (key, payload) in chunk {
-                q = q.bind(key).bind(payload);
+    match c {
+        Conn::Sqlite(c) => {
+            let mut json = crate::batch_json::JsonRows::with_capacity(jobs.len() * 96);
+            for (key, payload) in jobs {
+                json.row(|r| {
+                    r.text(key).text(payload);
+                });
             }
-            q.execute(&mut **c).await.map(|r| r.rows_affected())
-        })?;
+            sqlx::query(SQLITE)
+                .bind(kind)
+                .bind(DEFAULT_MAX_ATTEMPTS)
+                .bind(run_at.as_micros())
+                .bind(now)
+                .bind(json.finish())
+                .execute(&mut *c)
+                .await?;
+        }
+        Conn::Postgres(c) => {
+            sqlx::query(PG)
+                .bind(kind)
+                .bind(DEFAULT_MAX_ATTEMPTS)
+                .bind(run_at.as_micros())
+                .bind(now)
+                .bind(jobs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+                .bind(jobs.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>())
+                .execute(&mut *c)
+                .await?;
+        }
     }
     Ok(())
 }

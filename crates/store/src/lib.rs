@@ -3,6 +3,7 @@
 //! ADR 0001 explains the shape: native sqlx pools for each engine behind the [`Db`] enum, SQL text written
 //! once in the portable subset, and [`on_conn!`] expanding each query body for both engines.
 
+mod batch_json;
 mod db;
 mod error;
 mod migrations;

@@ -1,5 +1,6 @@
 //! Products, variants and product images.
 
+use crate::batch_json;
 use crate::placeholders;
 use crate::{Conn, StoreResult, on_conn};
 use souk_domain::Timestamp;
@@ -284,7 +285,9 @@ pub async fn variants_of(c: Conn<'_>, product_ids: &[i64]) -> StoreResult<Vec<Va
     fetch_variants(c, sql, product_ids).await
 }
 
-/// Variants of a shop with any of these SKU keys (lower-cased SKUs).
+/// Variants of a shop with any of these SKU keys (lower-cased SKUs). The keys travel as one array (one JSON
+/// text on SQLite): one prepared statement whatever their number, where an `IN ($2, …)` list is a new
+/// statement, and on PostgreSQL a new generic plan, for every length.
 pub async fn variants_by_sku_keys(
     c: Conn<'_>,
     shop_id: i64,
@@ -293,20 +296,76 @@ pub async fn variants_by_sku_keys(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {VARIANT_COLUMNS} FROM variants WHERE shop_id = $1 AND sku_key IN ({})",
-        placeholders(2, keys.len())
-    );
-    let rows = on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop_id);
-        for k in keys {
-            q = q.bind(k);
+    const PG: &str = "SELECT id, product_id, shop_id, sku, option1, option2, option3, price_minor, \
+        compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn \
+        FROM variants WHERE shop_id = $1 AND sku_key = ANY($2)";
+    const SQLITE: &str = "SELECT id, product_id, shop_id, sku, option1, option2, option3, price_minor, \
+        compare_at_minor, track_inventory, stock, availability, weight_grams, position, gtin, mpn \
+        FROM variants WHERE shop_id = $1 AND sku_key IN (SELECT value FROM json_each($2))";
+    let rows = match c {
+        Conn::Sqlite(c) => {
+            let rows = sqlx::query(SQLITE)
+                .bind(shop_id)
+                .bind(batch_json::text_array(keys))
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<VariantRecord, sqlx::Error>(variant_row!(r)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
         }
-        let rows = q.fetch_all(&mut *c).await?;
-        rows.iter()
-            .map(|r| Ok::<VariantRecord, sqlx::Error>(variant_row!(r)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    })?;
+        Conn::Postgres(c) => {
+            let rows = sqlx::query(PG)
+                .bind(shop_id)
+                .bind(keys)
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<VariantRecord, sqlx::Error>(variant_row!(r)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+    }?;
+    Ok(rows)
+}
+
+/// Products of a shop with any of these item keys (lower-cased item ids), in no particular order; the keys
+/// travel as one array like [`variants_by_sku_keys`].
+pub async fn by_item_keys(
+    c: Conn<'_>,
+    shop_id: i64,
+    keys: &[String],
+) -> StoreResult<Vec<ProductRecord>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = match c {
+        Conn::Sqlite(c) => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM products p WHERE p.shop_id = $1 \
+                 AND p.item_key IN (SELECT value FROM json_each($2))"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(shop_id)
+                .bind(batch_json::text_array(keys))
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<ProductRecord, sqlx::Error>(product_row!(r)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+        Conn::Postgres(c) => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM products p WHERE p.shop_id = $1 AND p.item_key = ANY($2)"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(shop_id)
+                .bind(keys)
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<ProductRecord, sqlx::Error>(product_row!(r)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        }
+    }?;
     Ok(rows)
 }
 
