@@ -461,7 +461,7 @@ struct Ready {
 }
 
 enum Prep {
-    Ready(Ready),
+    Ready(Box<Ready>),
     /// Prices changed since the lines were added: the cart is repriced and the shopper told.
     Repriced {
         cart: Option<i64>,
@@ -998,7 +998,7 @@ impl CheckoutService {
                     .as_micros(),
             ),
         };
-        Ok(Prep::Ready(Ready { cart, lines, order }))
+        Ok(Prep::Ready(Box::new(Ready { cart, lines, order })))
     }
 
     /// The shopper has now been told prices changed: the next attempt goes through at the new prices.

@@ -1,7 +1,6 @@
 //! The social layer: follows and blocks, posts with images, hashtags and mentions, likes, saves, shares,
 //! comments, feeds, notifications and reports.
 
-use std::collections::HashMap;
 use crate::media::{Media, MediaError, StoredImage};
 use crate::{ServiceError, ServiceResult, Viewer};
 use souk_domain::social::{self, DiscoverWeights};
@@ -11,6 +10,7 @@ use souk_store::comments::{self, CommentRecord};
 use souk_store::notifications::{self, NewNotification, NotificationRecord};
 use souk_store::posts::{self, Counter, ImageRecord, NewPost, PostRecord};
 use souk_store::{Db, Tx, follows, reports};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The folder part of a stored image key (`img/<id>/orig.jpg` → `img/<id>`).

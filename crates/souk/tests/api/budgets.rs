@@ -190,7 +190,7 @@ backend_tests! {
         let others = vec![app.user("anna").await, app.user("bodhi").await];
         let viewer = app.user("viewer").await;
         // Not followed: their posts are what discover shows the viewer.
-        let strangers = vec![app.user("stranger").await];
+        let strangers = [app.user("stranger").await];
         for who in ["knitshop", "anna", "bodhi"] {
             follow(&app, &viewer, who).await;
         }
