@@ -712,23 +712,8 @@ impl CheckoutService {
         viewer: &Viewer,
         cmd: &CheckoutCommand,
     ) -> ServiceResult<Placed> {
-        let (address, email) = validate_checkout(cmd)?;
         let now = Timestamp::now().as_micros();
-        let mut tx = self.db.begin().await?;
-        let ready = match self
-            .prepare(tx.conn(), viewer, cmd, address, email, now)
-            .await?
-        {
-            Prep::Ready(r) => r,
-            Prep::Repriced {
-                cart,
-                repriced,
-                refusal,
-            } => {
-                drop(tx);
-                return Err(self.reprice(cart, repriced, refusal).await);
-            }
-        };
+        let (mut tx, ready) = self.begin_prepared(viewer, cmd, now).await?;
         let taken = take_stock(tx.conn(), &ready.lines, now).await?;
         let order_id = orders::insert(tx.conn(), &ready.order, Some(viewer.user_id), now).await?;
         write_lines(
@@ -759,25 +744,10 @@ impl CheckoutService {
         payments: &crate::payments::PaymentService,
         method: crate::payments::PaymentMethod,
     ) -> ServiceResult<OrderView> {
-        let (address, email) = validate_checkout(cmd)?;
         let provider = payments.local_provider(&method)?;
         let now = Timestamp::now();
         let us = now.as_micros();
-        let mut tx = self.db.begin().await?;
-        let ready = match self
-            .prepare(tx.conn(), viewer, cmd, address, email, us)
-            .await?
-        {
-            Prep::Ready(r) => r,
-            Prep::Repriced {
-                cart,
-                repriced,
-                refusal,
-            } => {
-                drop(tx);
-                return Err(self.reprice(cart, repriced, refusal).await);
-            }
-        };
+        let (mut tx, ready) = self.begin_prepared(viewer, cmd, us).await?;
         let order_id = orders::insert(tx.conn(), &ready.order, Some(viewer.user_id), us).await?;
         let currency = currency_of(&ready.order.currency)?;
         let amount = Money::new(ready.order.total_minor, currency);
@@ -824,6 +794,32 @@ impl CheckoutService {
         match outcome {
             Some(refusal) => Err(refusal),
             None => Ok(view),
+        }
+    }
+
+    /// Checks the command, opens the checkout's transaction and prepares the order in it. When prices
+    /// changed, the transaction is dropped, the cart repriced and the refusal returned.
+    async fn begin_prepared(
+        &self,
+        viewer: &Viewer,
+        cmd: &CheckoutCommand,
+        now: i64,
+    ) -> ServiceResult<(souk_store::Tx, Box<Ready>)> {
+        let (address, email) = validate_checkout(cmd)?;
+        let mut tx = self.db.begin().await?;
+        match self
+            .prepare(tx.conn(), viewer, cmd, address, email, now)
+            .await?
+        {
+            Prep::Ready(r) => Ok((tx, r)),
+            Prep::Repriced {
+                cart,
+                repriced,
+                refusal,
+            } => {
+                drop(tx);
+                Err(self.reprice(cart, repriced, refusal).await)
+            }
         }
     }
 

@@ -127,14 +127,7 @@ pub async fn product_ids_of(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<(i64, i
          ORDER BY collection_id, position, product_id",
         crate::placeholders(1, ids.len())
     );
-    let rows = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
-    Ok(rows)
+    crate::fetch_for_ids(c, sql, None, ids).await
 }
 
 /// Makes exactly `ids` the shop's featured collections, in that order.

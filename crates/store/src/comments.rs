@@ -82,13 +82,7 @@ pub async fn by_ids(c: Conn<'_>, ids: &[i64]) -> StoreResult<Vec<CommentRecord>>
         "{SELECT} WHERE c.id IN ({}) AND c.hidden_at IS NULL",
         crate::placeholders(1, ids.len())
     );
-    let rows: Vec<Row> = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
+    let rows: Vec<Row> = crate::fetch_for_ids(c, sql, None, ids).await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 

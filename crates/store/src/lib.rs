@@ -53,6 +53,33 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Runs `sql` with `lead` bound first (when given), then every id, and decodes each row as `T`: the shape
+/// of every "these rows for these ids" batch query, whose `IN (…)` list is built with [`placeholders`].
+pub(crate) async fn fetch_for_ids<T>(
+    c: Conn<'_>,
+    sql: String,
+    lead: Option<i64>,
+    ids: &[i64],
+) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let rows = on_conn!(c, c => {
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+        if let Some(lead) = lead {
+            q = q.bind(lead);
+        }
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows)
+}
+
 /// Runs one body against whichever engine `$conn` holds. The body is compiled once per engine, so it must
 /// use SQL both accept: `$n` placeholders, `RETURNING`, no engine-specific types or functions.
 #[macro_export]

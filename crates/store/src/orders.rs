@@ -329,13 +329,7 @@ pub async fn lines_of(c: Conn<'_>, order_ids: &[i64]) -> StoreResult<Vec<(i64, L
         i64,
         bool,
     );
-    let rows: Vec<Row> = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in order_ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
+    let rows: Vec<Row> = crate::fetch_for_ids(c, sql, None, order_ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -369,13 +363,7 @@ pub async fn events_of(c: Conn<'_>, order_ids: &[i64]) -> StoreResult<Vec<(i64, 
         placeholders(1, order_ids.len())
     );
     type Row = (i64, Option<String>, String, Option<String>, String, i64);
-    let rows: Vec<Row> = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in order_ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
+    let rows: Vec<Row> = crate::fetch_for_ids(c, sql, None, order_ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -480,14 +468,7 @@ pub async fn latest_payments(
          WHERE p.id IN (SELECT MAX(id) FROM payments WHERE order_id IN ({}) GROUP BY order_id)",
         placeholders(1, order_ids.len())
     );
-    let rows = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-        for id in order_ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
-    Ok(rows)
+    crate::fetch_for_ids(c, sql, None, order_ids).await
 }
 
 pub async fn shop_currency(c: Conn<'_>, shop_id: i64) -> StoreResult<Option<String>> {

@@ -286,14 +286,7 @@ pub async fn staff_roles(
         "SELECT shop_id, role FROM shop_staff WHERE user_id = $1 AND shop_id IN ({})",
         crate::placeholders(2, shop_ids.len())
     );
-    let rows = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id);
-        for id in shop_ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *c).await
-    })?;
-    Ok(rows)
+    crate::fetch_for_ids(c, sql, Some(user_id), shop_ids).await
 }
 
 /// Like [`staff_role_by_id`], by the shop's handle key (lower-case handle).

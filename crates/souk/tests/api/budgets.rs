@@ -32,6 +32,20 @@ async fn page_get(browser: &Browser, path: &str) -> u32 {
     statements(&res)
 }
 
+/// Statements of one request to `path` (API paths with the token, pages in the browser). The first
+/// visit may do one-off work (a fresh CSRF cookie, say), so the second, steady-state visit is counted.
+async fn route_statements(app: &TestApp, browser: &Browser, token: &str, path: &str) -> u32 {
+    let mut n = 0;
+    for _ in 0..2 {
+        n = if path.starts_with("/api/") {
+            api_get(app, Some(token), path).await
+        } else {
+            page_get(browser, path).await
+        };
+    }
+    n
+}
+
 /// Checks one route's measurements: the same count before and after growth, and within budget. Problems
 /// are collected so one run reports every route.
 fn within_budget(problems: &mut Vec<String>, route: &str, small: u32, large: u32, budget: u32) {
@@ -222,19 +236,7 @@ backend_tests! {
         ];
         let measure = async |route: &str| -> u32 {
             let path = route.replace("{post}", &post_id.to_string());
-            // The first visit may do one-off work (a fresh CSRF cookie, say); the second is the steady state.
-            for _ in 0..1 {
-                if path.starts_with("/api/") {
-                    api_get(&app, Some(&viewer.token), &path).await;
-                } else {
-                    page_get(&browser, &path).await;
-                }
-            }
-            if path.starts_with("/api/") {
-                api_get(&app, Some(&viewer.token), &path).await
-            } else {
-                page_get(&browser, &path).await
-            }
+            route_statements(&app, &browser, &viewer.token, &path).await
         };
         let mut small = Vec::new();
         for r in routes {
@@ -296,19 +298,7 @@ backend_tests! {
         ];
         let measure = async |route: &str| -> u32 {
             let path = route.replace("{product}", &pid.to_string());
-            // The first visit may do one-off work (a fresh CSRF cookie, say); the second is the steady state.
-            for _ in 0..1 {
-                if path.starts_with("/api/") {
-                    api_get(&app, Some(&viewer.token), &path).await;
-                } else {
-                    page_get(&browser, &path).await;
-                }
-            }
-            if path.starts_with("/api/") {
-                api_get(&app, Some(&viewer.token), &path).await
-            } else {
-                page_get(&browser, &path).await
-            }
+            route_statements(&app, &browser, &viewer.token, &path).await
         };
         let (s, b) = add_to_cart(&app, &viewer.token, vid, 1).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
