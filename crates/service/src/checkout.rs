@@ -789,7 +789,11 @@ impl CheckoutService {
         let record = orders::get(tx.conn(), order_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let view = load_view(tx.conn(), record, Some(viewer), false).await?;
+        // A merchant buying from their own shop sees the order as staff, as the order page would show it.
+        let staff = crate::shops::role_in(tx.conn(), Some(viewer), record.shop_id)
+            .await?
+            .is_some();
+        let view = load_view(tx.conn(), record, Some(viewer), staff).await?;
         tx.commit().await?;
         match outcome {
             Some(refusal) => Err(refusal),
