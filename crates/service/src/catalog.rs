@@ -2004,7 +2004,8 @@ impl CatalogService {
         needed.sort_unstable();
         needed.dedup();
         let rows: Vec<ProductRecord> = needed.iter().filter_map(|id| records.remove(id)).collect();
-        let mut views: HashMap<i64, ProductView> = views_of(h.conn(), viewer, rows)
+        // A product may sit in several sections, so each section takes a copy of its view.
+        let views: HashMap<i64, ProductView> = views_of(h.conn(), viewer, rows)
             .await?
             .into_iter()
             .map(|v| (v.product.id, v))
@@ -2017,7 +2018,6 @@ impl CatalogService {
                 out.push((view, items));
             }
         }
-        views.clear();
         Ok(out)
     }
 
