@@ -74,13 +74,7 @@ run_backend() {
     -d "{\"title\":\"Flash Sale Tee\",\"status\":\"active\",\"price\":{\"amount_minor\":1000,\"currency\":\"USD\"},\"stock\":$stock_before}")
   flash_pid=$(echo "$flash" | jq -r .id)
   variant=$(echo "$flash" | jq -r '.variants[0].id')
-  : > "$WORK/tokens.txt"
-  for i in $(seq 1 64); do
-    curl -sf -X POST "$base/api/v1/accounts" -H 'content-type: application/json' \
-      -d "{\"username\":\"buyer$i\",\"email\":\"buyer$i@bench.test\",\"password\":\"bench-password\",\"kind\":\"personal\"}" >/dev/null
-    curl -sf -X POST "$base/api/v1/sessions" -H 'content-type: application/json' \
-      -d "{\"login\":\"buyer$i\",\"password\":\"bench-password\"}" | jq -r .token >> "$WORK/tokens.txt"
-  done
+  sign_up_accounts "$base" buyer 64 "$WORK/tokens.txt"
   local out rps p99 errors sold stock_after ledger
   out=$(TOKENS="$WORK/tokens.txt" SHOP=brooklyn-kicks VARIANT=$variant \
     wrk -t2 -c32 -d"${DURATION}s" --latency -s "$WORK/flash.lua" "$base")

@@ -54,6 +54,19 @@ start_souk() {
   BASE=http://127.0.0.1:$port
 }
 
+# sign_up_accounts BASE PREFIX N FILE: signs up PREFIX1…PREFIXN (personal accounts) and writes one API
+# token per line to FILE. The server needs its sign-up and log-in rate limits raised.
+sign_up_accounts() {
+  local base=$1 prefix=$2 n=$3 file=$4 i
+  : > "$file"
+  for i in $(seq 1 "$n"); do
+    curl -sf -X POST "$base/api/v1/accounts" -H 'content-type: application/json' \
+      -d "{\"username\":\"$prefix$i\",\"email\":\"$prefix$i@bench.test\",\"password\":\"bench-password\",\"kind\":\"personal\"}" >/dev/null
+    curl -sf -X POST "$base/api/v1/sessions" -H 'content-type: application/json' \
+      -d "{\"login\":\"$prefix$i\",\"password\":\"bench-password\"}" | jq -r .token >> "$file"
+  done
+}
+
 stop_souk() {
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true

@@ -71,13 +71,7 @@ run_backend() {
   measure "/products/{id} (page)" "$base/products/$product"
 
   # Likes: 200 fresh accounts like the demo's posts, each pair once.
-  : > "$WORK/tokens.txt"
-  for i in $(seq 1 200); do
-    curl -sf -X POST "$base/api/v1/accounts" -H 'content-type: application/json' \
-      -d "{\"username\":\"liker$i\",\"email\":\"liker$i@bench.test\",\"password\":\"bench-password\",\"kind\":\"personal\"}" >/dev/null
-    curl -sf -X POST "$base/api/v1/sessions" -H 'content-type: application/json' \
-      -d "{\"login\":\"liker$i\",\"password\":\"bench-password\"}" | jq -r .token >> "$WORK/tokens.txt"
-  done
+  sign_up_accounts "$base" liker 200 "$WORK/tokens.txt"
   curl -sf "$base/api/v1/feed/discover?limit=100" | jq -r '.items[].id' > "$WORK/posts.txt"
   TOKENS="$WORK/tokens.txt" POSTS="$WORK/posts.txt" measure "likes (POST …/like)" "$base" -s "$WORK/likes.lua"
   local drift

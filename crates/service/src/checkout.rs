@@ -537,6 +537,20 @@ fn sold_out(l: &CartLineRecord) -> ServiceError {
     .with_details(json!({"lines": line_details(&[l])}))
 }
 
+/// The order line a cart line becomes, at the variant's current price.
+fn new_line(l: &CartLineRecord, stock_taken: bool) -> NewLine {
+    NewLine {
+        product_id: l.variant.product_id,
+        variant_id: l.variant.variant_id,
+        title: l.variant.title.clone(),
+        variant_title: l.variant.variant_title(),
+        sku: l.variant.sku.clone(),
+        unit_price_minor: l.variant.price_minor,
+        quantity: l.quantity,
+        stock_taken,
+    }
+}
+
 /// Writes an order's lines (one statement), takes them out of the cart (one), queues the "order placed" mail and credits the
 /// order to the buyer's last tag click.
 async fn write_lines(
@@ -549,16 +563,7 @@ async fn write_lines(
     let lines: Vec<NewLine> = ready
         .lines
         .iter()
-        .map(|l| NewLine {
-            product_id: l.variant.product_id,
-            variant_id: l.variant.variant_id,
-            title: l.variant.title.clone(),
-            variant_title: l.variant.variant_title(),
-            sku: l.variant.sku.clone(),
-            unit_price_minor: l.variant.price_minor,
-            quantity: l.quantity,
-            stock_taken: stock_taken(l.variant.variant_id),
-        })
+        .map(|l| new_line(l, stock_taken(l.variant.variant_id)))
         .collect();
     orders::insert_lines(rb(&mut c), order_id, &lines).await?;
     if let Some(cart) = ready.cart {
@@ -1088,24 +1093,11 @@ impl CheckoutService {
             reserved_until: None,
         };
         let order_id = orders::insert(tx.conn(), &order, Some(viewer.user_id), now).await?;
-        for l in &lines {
-            orders::insert_line(
-                tx.conn(),
-                order_id,
-                &NewLine {
-                    product_id: l.variant.product_id,
-                    variant_id: l.variant.variant_id,
-                    title: l.variant.title.clone(),
-                    variant_title: l.variant.variant_title(),
-                    sku: l.variant.sku.clone(),
-                    unit_price_minor: l.variant.price_minor,
-                    quantity: l.quantity,
-                    stock_taken: false,
-                },
-            )
-            .await?;
-            carts::remove_item(tx.conn(), cart, l.variant.variant_id).await?;
-        }
+        // No stock is taken until the merchant confirms the request.
+        let new_lines: Vec<NewLine> = lines.iter().map(|l| new_line(l, false)).collect();
+        orders::insert_lines(tx.conn(), order_id, &new_lines).await?;
+        let ids: Vec<i64> = lines.iter().map(|l| l.variant.variant_id).collect();
+        carts::remove_items(tx.conn(), cart, &ids).await?;
         enqueue_order_mail(tx.conn(), order_id, MailKind::OrderRequestReceived).await?;
         crate::attribution::attribute_order(tx.conn(), order_id, now).await?;
         let rec = orders::get(tx.conn(), order_id)

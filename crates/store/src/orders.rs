@@ -157,15 +157,6 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn insert_line(c: Conn<'_>, order_id: i64, l: &NewLine) -> StoreResult<i64> {
-    const SQL: &str = "INSERT INTO order_lines (order_id, product_id, variant_id, title, variant_title, sku, \
-        unit_price_minor, quantity, stock_taken) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-    let id: i64 = on_conn!(c, c => sqlx::query_scalar(SQL).bind(order_id).bind(l.product_id).bind(l.variant_id)
-        .bind(&l.title).bind(&l.variant_title).bind(&l.sku).bind(l.unit_price_minor).bind(l.quantity)
-        .bind(l.stock_taken).fetch_one(&mut *c).await)?;
-    Ok(id)
-}
-
 /// Writes all of an order's lines in one statement (a cart holds at most a few dozen lines, well under
 /// either engine's parameter limit).
 pub async fn insert_lines(c: Conn<'_>, order_id: i64, lines: &[NewLine]) -> StoreResult<()> {
