@@ -205,18 +205,18 @@ pub(crate) async fn load_views(
     viewer_is_staff: bool,
 ) -> ServiceResult<Vec<OrderView>> {
     let ids: Vec<i64> = records.iter().map(|o| o.id).collect();
-    let mut lines = orders::lines_of(rb(&mut c), &ids).await?;
-    let mut events = orders::events_of(rb(&mut c), &ids).await?;
+    let mut lines = by_order(orders::lines_of(rb(&mut c), &ids).await?);
+    let mut events = by_order(orders::events_of(rb(&mut c), &ids).await?);
     let payments = orders::latest_payments(rb(&mut c), &ids).await?;
     let mut views = Vec::with_capacity(records.len());
     for order in records {
         let currency = currency_of(&order.currency)?;
         let m = |minor: i64| Money::new(minor, currency);
-        let (mine, rest): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(id, _)| *id == order.id);
-        lines = rest;
-        let order_lines = mine
+        let order_lines = lines
+            .remove(&order.id)
+            .unwrap_or_default()
             .into_iter()
-            .map(|(_, l)| OrderLineView {
+            .map(|l| OrderLineView {
                 id: l.id,
                 product_id: l.product_id,
                 variant_id: l.variant_id,
@@ -229,12 +229,11 @@ pub(crate) async fn load_views(
                 total: m(l.unit_price_minor.saturating_mul(l.quantity)),
             })
             .collect();
-        let (mine, rest): (Vec<_>, Vec<_>) =
-            events.into_iter().partition(|(id, _)| *id == order.id);
-        events = rest;
-        let order_events = mine
+        let order_events = events
+            .remove(&order.id)
+            .unwrap_or_default()
             .into_iter()
-            .map(|(_, e)| OrderEventView {
+            .map(|e| OrderEventView {
                 from: e.from_status,
                 to: e.to_status,
                 actor: e.actor_username,
@@ -282,6 +281,15 @@ pub(crate) async fn load_views(
         });
     }
     Ok(views)
+}
+
+/// Rows keyed by their order id, each order's in the order the statement returned them.
+fn by_order<T>(rows: Vec<(i64, T)>) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut out: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for (order_id, row) in rows {
+        out.entry(order_id).or_default().push(row);
+    }
+    out
 }
 
 /// The order if the viewer is its buyer or staff of its shop; `NotFound` otherwise, so other people's
